@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Listening sockets: TCP, unix and AF_VSOCK. Each accepted connection
+ * becomes a session. */
+#ifndef HOSTENC_LISTENER_H
+#define HOSTENC_LISTENER_H
+
+#include <glib.h>
+
+struct he_daemon;
+struct he_listener;
+
+/**
+ * Listen on @p spec: "tcp:HOST:PORT" (HOST may be [v6]), "unix:PATH",
+ * "vsock:CID:PORT" (CID a number or "any"). A stale unix socket file
+ * (nobody listening) is removed first. @return NULL with @p err, whose
+ * message says what to do.
+ */
+struct he_listener *he_listener_new(struct he_daemon *d, const char *spec, GError **err);
+void he_listener_free(struct he_listener *l);
+/** Human-readable bound address ("tcp:127.0.0.1:15937"). */
+const char *he_listener_address(const struct he_listener *l);
+/** True when the host can create AF_VSOCK sockets at all. */
+gboolean he_listener_vsock_available(char *why, size_t n);
+
+#endif

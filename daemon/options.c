@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Command line and key-file configuration. The key file is read first;
+ * the command line overrides it. Every bad value gets a message that says
+ * what to write instead. */
+#define G_LOG_DOMAIN "hostenc.options"
+#include "options.h"
+
+#include <gio/gio.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <hxfr/hxfr.h>
+
+#define GROUP "hostencd"
+
+struct raw {
+	char **listen, **shm;
+	char *encoder, *config, *max_size, *pattern_size, *http, *token;
+	int max_sessions, max_inflight, idle_timeout, keepalive_fps, pattern_fps, gop;
+	gint64 max_payload, max_inflight_bytes, max_shm, bitrate;
+	gboolean no_pattern, list_encoders, verbose, version;
+};
+
+static gboolean parse_size(const char *opt, const char *v, uint32_t *w, uint32_t *h, GError **err)
+{
+	guint64 a, b;
+	g_auto(GStrv) p = g_strsplit(v, "x", 2);
+
+	if (!p[0] || !p[1] || !g_ascii_string_to_unsigned(p[0], 10, 16, HXFR_MAX_WIDTH, &a, NULL) ||
+	    !g_ascii_string_to_unsigned(p[1], 10, 16, HXFR_MAX_HEIGHT, &b, NULL)) {
+		g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "%s '%s': expected WIDTHxHEIGHT with each 16..8192, e.g. 1280x720", opt, v);
+		return FALSE;
+	}
+	*w = (uint32_t)a;
+	*h = (uint32_t)b;
+	return TRUE;
+}
+
+static gboolean in_range(const char *opt, gint64 v, gint64 lo, gint64 hi, GError **err)
+{
+	if (v >= lo && v <= hi)
+		return TRUE;
+	g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "%s %" G_GINT64_FORMAT ": must be between %" G_GINT64_FORMAT " and %"
+		    G_GINT64_FORMAT, opt, v, lo, hi);
+	return FALSE;
+}
+
+/* -1 / NULL in raw means "not given". */
+static void raw_init(struct raw *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->max_sessions = r->max_inflight = r->idle_timeout = r->keepalive_fps = -1;
+	r->pattern_fps = r->gop = -1;
+	r->max_payload = r->max_inflight_bytes = r->max_shm = r->bitrate = -1;
+}
+
+static void raw_clear(struct raw *r)
+{
+	g_strfreev(r->listen);
+	g_strfreev(r->shm);
+	g_free(r->encoder);
+	g_free(r->config);
+	g_free(r->max_size);
+	g_free(r->pattern_size);
+	g_free(r->http);
+	g_free(r->token);
+}
+
+static void kf_str(GKeyFile *kf, const char *key, char **dst)
+{
+	char *v = g_key_file_get_string(kf, GROUP, key, NULL);
+
+	if (v && !*dst)
+		*dst = v;
+	else
+		g_free(v);
+}
+
+static void kf_int(GKeyFile *kf, const char *key, int *dst)
+{
+	GError *e = NULL;
+	int v = g_key_file_get_integer(kf, GROUP, key, &e);
+
+	if (!e && *dst < 0)
+		*dst = v;
+	g_clear_error(&e);
+}
+
+static void kf_int64(GKeyFile *kf, const char *key, gint64 *dst)
+{
+	GError *e = NULL;
+	gint64 v = g_key_file_get_int64(kf, GROUP, key, &e);
+
+	if (!e && *dst < 0)
+		*dst = v;
+	g_clear_error(&e);
+}
+
+static gboolean load_key_file(struct raw *r, GError **err)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	GError *e = NULL;
+
+	if (!g_key_file_load_from_file(kf, r->config, G_KEY_FILE_NONE, err)) {
+		g_prefix_error(err, "--config %s: ", r->config);
+		return FALSE;
+	}
+	if (!r->listen)
+		r->listen = g_key_file_get_string_list(kf, GROUP, "listen", NULL, NULL);
+	if (!r->shm)
+		r->shm = g_key_file_get_string_list(kf, GROUP, "shm", NULL, NULL);
+	kf_str(kf, "encoder", &r->encoder);
+	kf_str(kf, "max-size", &r->max_size);
+	kf_str(kf, "pattern-size", &r->pattern_size);
+	kf_str(kf, "http", &r->http);
+	kf_str(kf, "token", &r->token);
+	kf_int(kf, "max-sessions", &r->max_sessions);
+	kf_int(kf, "max-inflight", &r->max_inflight);
+	kf_int(kf, "idle-timeout", &r->idle_timeout);
+	kf_int(kf, "keepalive-fps", &r->keepalive_fps);
+	kf_int(kf, "pattern-fps", &r->pattern_fps);
+	kf_int(kf, "gop", &r->gop);
+	kf_int64(kf, "max-payload", &r->max_payload);
+	kf_int64(kf, "max-inflight-bytes", &r->max_inflight_bytes);
+	kf_int64(kf, "max-shm", &r->max_shm);
+	kf_int64(kf, "bitrate", &r->bitrate);
+	if (!r->no_pattern && g_key_file_has_key(kf, GROUP, "pattern", NULL)) {
+		r->no_pattern = !g_key_file_get_boolean(kf, GROUP, "pattern", &e);
+		if (e) {
+			g_propagate_prefixed_error(err, e, "--config %s: pattern: ", r->config);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean apply_ints(const struct raw *r, struct he_config *c, GError **err)
+{
+	if (r->max_sessions >= 0) {
+		if (!in_range("--max-sessions", r->max_sessions, 1, 1024, err))
+			return FALSE;
+		c->max_sessions = (uint32_t)r->max_sessions;
+	}
+	if (r->max_inflight >= 0) {
+		if (!in_range("--max-inflight", r->max_inflight, 1, 64, err))
+			return FALSE;
+		c->max_inflight = (uint32_t)r->max_inflight;
+	}
+	if (r->idle_timeout >= 0) {
+		if (!in_range("--idle-timeout", r->idle_timeout, 1, 3600, err))
+			return FALSE;
+		c->idle_timeout_s = (uint32_t)r->idle_timeout;
+	}
+	if (r->keepalive_fps >= 0) {
+		if (!in_range("--keepalive-fps", r->keepalive_fps, 0, 30, err))
+			return FALSE;
+		c->keepalive_fps = (uint32_t)r->keepalive_fps;
+	}
+	if (r->pattern_fps >= 0) {
+		if (!in_range("--pattern-fps", r->pattern_fps, 1, 240, err))
+			return FALSE;
+		c->pattern_fps = (uint32_t)r->pattern_fps;
+	}
+	if (r->gop >= 0) {
+		if (!in_range("--gop", r->gop, 0, 100000, err))
+			return FALSE;
+		c->gop = (uint32_t)r->gop;
+	}
+	if (r->bitrate >= 0) {
+		if (!in_range("--bitrate", r->bitrate, 0, 1000000000, err))
+			return FALSE;
+		c->bitrate = (uint32_t)r->bitrate;
+	}
+	if (r->max_payload >= 0) {
+		if (!in_range("--max-payload", r->max_payload, 4096, HXFR_MAX_PAYLOAD_HARD, err))
+			return FALSE;
+		c->max_payload = (uint32_t)r->max_payload;
+	}
+	if (r->max_inflight_bytes >= 0) {
+		if (!in_range("--max-inflight-bytes", r->max_inflight_bytes, 1 << 20, G_MAXINT64, err))
+			return FALSE;
+		c->max_inflight_bytes = (uint64_t)r->max_inflight_bytes;
+	}
+	if (r->max_shm >= 0) {
+		if (!in_range("--max-shm", r->max_shm, 8192, G_MAXINT64, err))
+			return FALSE;
+		c->max_shm = (uint64_t)r->max_shm;
+	}
+	return TRUE;
+}
+
+static gboolean apply(struct raw *r, struct he_config *c, GError **err)
+{
+	if (!apply_ints(r, c, err))
+		return FALSE;
+	if (r->max_size && !parse_size("--max-size", r->max_size, &c->max_width, &c->max_height, err))
+		return FALSE;
+	if (r->pattern_size &&
+	    !parse_size("--pattern-size", r->pattern_size, &c->pattern_width, &c->pattern_height, err))
+		return FALSE;
+	c->pattern = !r->no_pattern;
+	c->listen = g_steal_pointer(&r->listen);
+	c->shm = g_steal_pointer(&r->shm);
+	c->encoder = g_steal_pointer(&r->encoder);
+	c->http = g_steal_pointer(&r->http);
+	c->token = g_steal_pointer(&r->token);
+	if (!c->listen) {
+		c->listen = g_new0(char *, 2);
+		c->listen[0] = g_strdup_printf("tcp:127.0.0.1:%d", HE_DEFAULT_PORT);
+	}
+	return TRUE;
+}
+
+int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_options *opts,
+		     GError **err)
+{
+	struct raw r;
+	GOptionEntry entries[] = {
+		{ "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &r.listen,
+		  "Accept guests on SPEC: tcp:HOST:PORT, unix:PATH or vsock:CID:PORT; repeatable "
+		  "(default tcp:127.0.0.1:15937, loopback only)", "SPEC" },
+		{ "shm", 's', 0, G_OPTION_ARG_STRING_ARRAY, &r.shm,
+		  "Offer the shared-memory path through file PATH (e.g. the mem-path of a QEMU "
+		  "ivshmem-plain device); NAME=PATH names the region; repeatable", "[NAME=]PATH" },
+		{ "encoder", 'e', 0, G_OPTION_ARG_STRING, &r.encoder,
+		  "Use this libavcodec encoder (see --list-encoders); default: hardware first, then "
+		  "libx264", "NAME" },
+		{ "list-encoders", 0, 0, G_OPTION_ARG_NONE, &r.list_encoders,
+		  "Probe every H.264 encoder candidate, say which work here and why not, then exit",
+		  NULL },
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &r.config,
+		  "Read options from key file FILE, group [hostencd], keys named like the long "
+		  "options (listen and shm are ;-separated lists); the command line wins", "FILE" },
+		{ "http", 0, 0, G_OPTION_ARG_STRING, &r.http,
+		  "Serve the browser player and stats on HOST:PORT (default 127.0.0.1:8080)", "HOST:PORT" },
+		{ "token", 0, 0, G_OPTION_ARG_STRING, &r.token,
+		  "Require this access token from browser viewers", "TOKEN" },
+		{ "no-pattern", 0, 0, G_OPTION_ARG_NONE, &r.no_pattern,
+		  "Do not offer the built-in test pattern source (id 0)", NULL },
+		{ "pattern-size", 0, 0, G_OPTION_ARG_STRING, &r.pattern_size,
+		  "Test pattern size (default 1280x720)", "WxH" },
+		{ "pattern-fps", 0, 0, G_OPTION_ARG_INT, &r.pattern_fps,
+		  "Test pattern frame rate, 1..240 (default 30)", "N" },
+		{ "bitrate", 'b', 0, G_OPTION_ARG_INT64, &r.bitrate,
+		  "Default bitrate in bits/s; 0 = 4 bits per pixel per second (8.3 Mb/s at 1080p)",
+		  "BPS" },
+		{ "gop", 0, 0, G_OPTION_ARG_INT, &r.gop,
+		  "Frames between IDRs; 0 = 10 seconds' worth (default)", "N" },
+		{ "keepalive-fps", 0, 0, G_OPTION_ARG_INT, &r.keepalive_fps,
+		  "Re-encode the last frame of a static source at this rate for its viewers, 0..30; "
+		  "0 = off (default 2)", "N" },
+		{ "max-sessions", 0, 0, G_OPTION_ARG_INT, &r.max_sessions,
+		  "Most guest connections at once, 1..1024 (default 32)", "N" },
+		{ "max-size", 0, 0, G_OPTION_ARG_STRING, &r.max_size,
+		  "Largest frame accepted (default 4096x4096)", "WxH" },
+		{ "max-payload", 0, 0, G_OPTION_ARG_INT64, &r.max_payload,
+		  "Largest message in bytes (default 67108864: a 4K BGRA frame fits)", "BYTES" },
+		{ "max-inflight", 0, 0, G_OPTION_ARG_INT, &r.max_inflight,
+		  "Frames a guest may have in flight, 1..64 (default 4)", "N" },
+		{ "max-inflight-bytes", 0, 0, G_OPTION_ARG_INT64, &r.max_inflight_bytes,
+		  "Bytes of queued inline frames across all guests (default 1 GiB)", "BYTES" },
+		{ "max-shm", 0, 0, G_OPTION_ARG_INT64, &r.max_shm,
+		  "Largest shared-memory ring a guest may attach, bytes (default 1 GiB)", "BYTES" },
+		{ "idle-timeout", 0, 0, G_OPTION_ARG_INT, &r.idle_timeout,
+		  "Close a guest that stalls this many seconds inside a message (default 10)", "S" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &r.verbose,
+		  "Log info and debug messages (same as G_MESSAGES_DEBUG=all)", NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &r.version, "Print the version and exit", NULL },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- host H.264 encoder for VM desktops");
+	gboolean ok;
+
+	raw_init(&r);
+	g_option_context_set_summary(ctx,
+		"Encodes guest frames (HXFR protocol, inline or shared memory) and a built-in test\n"
+		"pattern with the host's H.264 encoder, and serves them to guests, HXFR\n"
+		"subscribers and browsers. See docs/hostencd.md.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	ok = g_option_context_parse(ctx, argc, argv, err);
+	if (ok && *argc > 1) {
+		g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+			    "unexpected argument '%s' (options start with --; see --help)", (*argv)[1]);
+		ok = FALSE;
+	}
+	if (ok && r.config)
+		ok = load_key_file(&r, err);
+	if (ok)
+		ok = apply(&r, cfg, err);
+	opts->list_encoders = r.list_encoders;
+	opts->verbose = r.verbose;
+	opts->version = r.version;
+	raw_clear(&r);
+	return ok ? 0 : -1;
+}

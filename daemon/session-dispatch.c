@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Session message handlers: one per message type. Message-level errors get
+ * an ERROR reply and the session goes on; a run of them closes it. */
+#define G_LOG_DOMAIN "hostenc.session"
+#include <string.h>
+
+#include "session-private.h"
+#include "shm.h"
+
+static void reject(struct he_session *s, const struct hxfr_msg *msg, int err, const char *why)
+{
+	session_error(s, msg->hdr.type, session_errno_to_code(err), why);
+}
+
+static void on_hello(struct he_session *s, const struct hxfr_msg *msg)
+{
+	struct hxfr_hello m;
+	struct hxfr_hello_resp r = { 0 };
+	uint8_t buf[HXFR_HEADER_SIZE + HXFR_HELLO_RESP_SIZE];
+	const char *why = NULL;
+	uint32_t offered = HXFR_PATH_INLINE;
+	int res = hxfr_decode_hello(msg, &m, &why);
+
+	if (res < 0) {
+		reject(s, msg, res, why);
+		return;
+	}
+	if (s->hello) {
+		session_error(s, msg->hdr.type, HXFR_ERR_INVALID_MSG, "second HELLO");
+		return;
+	}
+	if ((m.version >> 16) != HXFR_VERSION_MAJOR) {
+		session_error(s, msg->hdr.type, HXFR_ERR_VERSION,
+			      "protocol major version not supported (host speaks 1)");
+		s->close_after_flush = true;
+		return;
+	}
+	if (he_shm_regions_count(s->d->regions) > 0)
+		offered |= HXFR_PATH_SHM;
+	s->hello = true;
+	s->paths = m.frame_paths & offered;
+	s->max_inflight = MIN(m.max_inflight, s->d->cfg.max_inflight);
+	g_strlcpy(s->name, m.name, sizeof(s->name));
+	r.version = HXFR_VERSION;
+	r.frame_paths = s->paths;
+	r.max_width = s->d->cfg.max_width;
+	r.max_height = s->d->cfg.max_height;
+	r.max_payload = s->d->cfg.max_payload;
+	r.max_inflight = s->max_inflight;
+	r.encoder_flags = s->d->encoder_hardware ? HXFR_ENC_HARDWARE : 0;
+	r.formats = HXFR_FMTBIT_ALL;
+	r.profile = 66;
+	g_strlcpy(r.encoder, s->d->encoder_name ? s->d->encoder_name : "", sizeof(r.encoder));
+	if (hxfr_build_hello_resp(buf, sizeof(buf), msg->hdr.session, &r) > 0)
+		session_send_buf(s, buf, sizeof(buf));
+	g_info("session %u (%s): HELLO '%s' v%u.%u paths 0x%x -> 0x%x, %u in flight", s->id,
+	       s->peer, s->name, m.version >> 16, m.version & 0xffff, m.frame_paths, s->paths,
+	       s->max_inflight);
+}
+
+static void on_config(struct he_session *s, const struct hxfr_msg *msg)
+{
+	struct hxfr_config m;
+	struct hxfr_config_resp r = { 0 };
+	uint8_t buf[HXFR_HEADER_SIZE + HXFR_CONFIG_RESP_SIZE];
+	const char *why = NULL;
+	int res = hxfr_decode_config_req(msg, &m, &why);
+	struct he_source *src;
+
+	if (res < 0) {
+		reject(s, msg, res, why);
+		return;
+	}
+	if (m.width > s->d->cfg.max_width || m.height > s->d->cfg.max_height) {
+		session_error(s, msg->hdr.type, HXFR_ERR_LIMIT,
+				     "size over the host's limit");
+		return;
+	}
+	src = session_ensure_source(s);
+	if (m.bitrate) {
+		s->bitrate = m.bitrate;
+		he_source_set_bitrate(src, m.bitrate);
+	}
+	if (m.fps_num) {
+		s->fps_num = m.fps_num;
+		s->fps_den = m.fps_den;
+		he_source_set_fps(src, m.fps_num, m.fps_den);
+	}
+	r.status = HXFR_ERR_OK;
+	r.applied = m;
+	r.applied.profile = 66; /* constrained baseline is what the host produces */
+	r.applied.realtime = 1;
+	if (hxfr_build_config_resp(buf, sizeof(buf), msg->hdr.session, &r) > 0)
+		session_send_buf(s, buf, sizeof(buf));
+}
+
+static void on_keyframe_req(struct he_session *s, const struct hxfr_msg *msg)
+{
+	const char *why = NULL;
+	int res = hxfr_decode_empty(msg, &why);
+
+	if (res < 0) {
+		reject(s, msg, res, why);
+		return;
+	}
+	if (s->source)
+		he_source_request_idr(s->source);
+	else
+		s->idr_wanted = true;
+	if (s->subscribed && s->consumer.source)
+		he_source_request_idr(s->consumer.source);
+}
+
+static void on_ping(struct he_session *s, const struct hxfr_msg *msg)
+{
+	struct hxfr_ping m;
+	uint8_t buf[HXFR_HEADER_SIZE + HXFR_PONG_TS_SIZE];
+	const char *why = NULL;
+	ssize_t n;
+	int res = hxfr_decode_ping(msg, &m, &why);
+
+	if (res < 0) {
+		reject(s, msg, res, why);
+		return;
+	}
+	if (msg->hdr.type == HXFR_PONG)
+		return;
+	m.host_time_ns = (uint64_t)g_get_real_time() * 1000;
+	n = hxfr_build_ping(buf, sizeof(buf), HXFR_PONG, msg->hdr.session, &m);
+	if (n > 0)
+		session_send_buf(s, buf, (size_t)n);
+}
+
+static void scanout_reply(struct he_session *s, uint16_t session, uint32_t id, bool ok)
+{
+	struct hxfr_scanout_resp r = { .id = id, .success = ok };
+	uint8_t buf[HXFR_HEADER_SIZE + HXFR_SCANOUT_RESP_SIZE];
+
+	g_snprintf(r.name, sizeof(r.name), "Virtual-%u", id + 1);
+	if (hxfr_build_scanout_resp(buf, sizeof(buf), session, &r) > 0)
+		session_send_buf(s, buf, sizeof(buf));
+}
+
+/* ENABLE_SCANOUT binds this session's frames to scanout id N, so that
+ * SUBSCRIBE N (Helix's desktop bridge) finds them. hostencd drives no
+ * display hardware itself. */
+static void on_enable_scanout(struct he_session *s, const struct hxfr_msg *msg)
+{
+	struct hxfr_enable_scanout m;
+	const char *why = NULL;
+	struct he_source *other;
+	int res = hxfr_decode_enable_scanout(msg, &m, &why);
+
+	if (res < 0) {
+		reject(s, msg, res, why);
+		return;
+	}
+	other = he_daemon_find_source(s->d, m.id);
+	if ((other && other != s->source) || (s->scanout_id != UINT32_MAX && s->scanout_id != m.id)) {
+		scanout_reply(s, msg->hdr.session, m.id, false);
+		return;
+	}
+	if (s->source && he_source_id(s->source) != m.id) {
+		/* re-register the existing source under the scanout id */
+		he_daemon_remove_source(s->d, s->source);
+		he_source_destroy(s->source);
+		s->source = NULL;
+	}
+	s->scanout_id = m.id;
+	session_ensure_source(s);
+	scanout_reply(s, msg->hdr.session, m.id, true);
+}
+
+static void on_disable_scanout(struct he_session *s, const struct hxfr_msg *msg)
+{
+	const char *why = NULL;
+	uint32_t id;
+	int res = hxfr_decode_u32(msg, &id, &why);
+	bool ok;
+
+	if (res < 0) {
+		reject(s, msg, res, why);
+		return;
+	}
+	ok = s->scanout_id == id;
+	if (ok) {
+		session_frames_clear(s);
+		if (s->source) {
+			he_daemon_remove_source(s->d, s->source);
+			he_source_destroy(s->source);
+			s->source = NULL;
+		}
+		s->scanout_id = UINT32_MAX;
+	}
+	scanout_reply(s, msg->hdr.session, id, ok);
+}
+
+static void on_subscribe(struct he_session *s, const struct hxfr_msg *msg)
+{
+	const char *why = NULL;
+	uint32_t id;
+	int res = hxfr_decode_u32(msg, &id, &why);
+
+	if (res < 0) {
+		reject(s, msg, res, why);
+		return;
+	}
+	session_subscribe(s, id);
+}
+
+static void on_shm_attach(struct he_session *s, const struct hxfr_msg *msg)
+{
+	struct hxfr_shm_attach m;
+	struct hxfr_shm_attach_resp r = { 0 };
+	uint8_t buf[HXFR_HEADER_SIZE + HXFR_SHM_ATTACH_RESP_SIZE];
+	const char *why = NULL;
+	struct he_shm *shm;
+	int32_t code;
+	int res = hxfr_decode_shm_attach(msg, &m, &why);
+
+	if (res < 0) {
+		reject(s, msg, res, why);
+		return;
+	}
+	if (!(s->paths & HXFR_PATH_SHM)) {
+		session_error(s, msg->hdr.type, HXFR_ERR_UNSUPPORTED,
+				     s->hello ? "shared-memory path not offered by this host"
+					      : "send HELLO with the shared-memory path first");
+		return;
+	}
+	if (!g_queue_is_empty(&s->pending)) {
+		session_error(s, msg->hdr.type, HXFR_ERR_BUSY,
+				     "frames in flight; attach when idle");
+		return;
+	}
+	shm = he_shm_attach(s->d->regions, &m, s->d->cfg.max_shm, &code, &why);
+	if (!shm) {
+		session_error(s, msg->hdr.type, code, why);
+		return;
+	}
+	he_shm_unref(s->shm);
+	s->shm = shm;
+	r.status = HXFR_ERR_OK;
+	r.slot_count = shm->ring.slot_count;
+	r.slot_size = (uint32_t)MIN(shm->ring.slot_size, UINT32_MAX);
+	if (hxfr_build_shm_attach_resp(buf, sizeof(buf), msg->hdr.session, &r) > 0)
+		session_send_buf(s, buf, sizeof(buf));
+	g_info("session %u (%s): attached ring in '%s' at %" G_GUINT64_FORMAT ": %u slots of %"
+	       G_GUINT64_FORMAT " bytes", s->id, s->peer, m.name, m.ring_offset,
+	       shm->ring.slot_count, shm->ring.slot_size);
+}
+
+static void on_host_only(struct he_session *s, const struct hxfr_msg *msg)
+{
+	if (msg->hdr.type == HXFR_ERROR) {
+		struct hxfr_error e;
+
+		if (hxfr_decode_error(msg, &e, NULL) == 0)
+			he_guest_log(s->peer, "sent ERROR %d: %s", e.code, e.message);
+		return;
+	}
+	session_error(s, msg->hdr.type, HXFR_ERR_INVALID_MSG,
+		      "this message type only flows from host to guest");
+}
+
+static void on_unknown(struct he_session *s, const struct hxfr_msg *msg)
+{
+	/* Skipped by its size. A Helix peer would not expect a reply. */
+	if (s->hello)
+		session_error(s, msg->hdr.type, HXFR_ERR_UNSUPPORTED, "unknown message type");
+}
+
+void session_dispatch(struct he_session *s, const struct hxfr_msg *msg, uint8_t *payload)
+{
+	uint64_t errors = s->errors;
+
+	switch (msg->hdr.type) {
+	case HXFR_FRAME_REQUEST:
+		session_frame_request(s, msg, payload); /* takes payload */
+		payload = NULL;
+		break;
+	case HXFR_FRAME_SHM: session_frame_shm(s, msg); break;
+	case HXFR_KEYFRAME_REQ: on_keyframe_req(s, msg); break;
+	case HXFR_CONFIG_REQ: on_config(s, msg); break;
+	case HXFR_PING:
+	case HXFR_PONG: on_ping(s, msg); break;
+	case HXFR_ENABLE_SCANOUT: on_enable_scanout(s, msg); break;
+	case HXFR_DISABLE_SCANOUT: on_disable_scanout(s, msg); break;
+	case HXFR_SUBSCRIBE: on_subscribe(s, msg); break;
+	case HXFR_HELLO: on_hello(s, msg); break;
+	case HXFR_SHM_ATTACH: on_shm_attach(s, msg); break;
+	case HXFR_FRAME_RESPONSE:
+	case HXFR_CONFIG_RESP:
+	case HXFR_SCANOUT_RESP:
+	case HXFR_SUBSCRIBE_RESP:
+	case HXFR_HELLO_RESP:
+	case HXFR_SHM_ATTACH_RESP:
+	case HXFR_ERROR: on_host_only(s, msg); break;
+	default: on_unknown(s, msg); break;
+	}
+	g_free(payload);
+	if (s->errors == errors) {
+		s->errors_in_row = 0;
+	} else if (++s->errors_in_row >= MAX_ERRORS_IN_ROW) {
+		he_guest_log(s->peer, "%u invalid messages in a row: closing", s->errors_in_row);
+		session_close_later(s, "too many invalid messages");
+	}
+}

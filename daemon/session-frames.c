@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Frame requests (inline and shared memory) and their replies. Every
+ * accepted request gets exactly one reply — FRAME_RESPONSE, a DROPPED
+ * FRAME_RESPONSE, or ERROR — in request order, whatever finishes first. */
+#define G_LOG_DOMAIN "hostenc.session"
+#include <string.h>
+
+#include "session-private.h"
+#include "shm.h"
+
+static void pending_free(struct pending *p)
+{
+	for (int i = 0; i < 2; i++)
+		if (p->reply[i])
+			g_bytes_unref(p->reply[i]);
+	g_free(p);
+}
+
+static void release_bytes(struct he_session *s, struct pending *p)
+{
+	s->inflight_bytes -= p->bytes;
+	s->d->inflight_bytes -= p->bytes;
+	p->bytes = 0;
+}
+
+/* Sends every reply at the head of the FIFO that is ready. */
+static void flush_pending(struct he_session *s)
+{
+	struct pending *p;
+
+	while ((p = g_queue_peek_head(&s->pending)) && p->ready) {
+		g_queue_pop_head(&s->pending);
+		release_bytes(s, p);
+		if (p->reply[0])
+			session_send(s, g_steal_pointer(&p->reply[0]), p->reply[1] ? 0 :
+				     p->au_encoded_us);
+		if (p->reply[1])
+			session_send(s, g_steal_pointer(&p->reply[1]), p->au_encoded_us);
+		pending_free(p);
+	}
+}
+
+static struct pending *pending_add(struct he_session *s, uint64_t bytes)
+{
+	struct pending *p = g_new0(struct pending, 1);
+
+	p->tag = s->next_tag++;
+	p->bytes = bytes;
+	s->inflight_bytes += bytes;
+	s->d->inflight_bytes += bytes;
+	g_queue_push_tail(&s->pending, p);
+	return p;
+}
+
+static struct pending *pending_find(struct he_session *s, uint64_t tag)
+{
+	for (GList *l = s->pending.head; l; l = l->next) {
+		struct pending *p = l->data;
+
+		if (p->tag == tag)
+			return p;
+	}
+	return NULL;
+}
+
+void session_frames_reject(struct he_session *s, uint8_t type, int32_t code, const char *why)
+{
+	struct pending *p = pending_add(s, 0);
+
+	he_guest_log(s->peer, "%s rejected (%s): %s", hxfr_type_name(type),
+		     hxfr_error_name(code), why ? why : "");
+	p->reply[0] = session_error_bytes(s, type, code, why);
+	p->ready = true;
+	flush_pending(s);
+}
+
+void session_frames_clear(struct he_session *s)
+{
+	struct pending *p;
+
+	while ((p = g_queue_pop_head(&s->pending))) {
+		release_bytes(s, p);
+		pending_free(p);
+	}
+}
+
+/* ---- results from the source ------------------------------------------- */
+
+static GBytes *response_prefix(struct he_au *au, int64_t pts_ns, bool dropped)
+{
+	struct hxfr_frame_response r = { .pts_ns = pts_ns, .dts_ns = pts_ns };
+	uint8_t buf[HXFR_FRAME_RESPONSE_PREFIX];
+	ssize_t n;
+
+	if (au) {
+		r.is_keyframe = au->keyframe;
+		r.au_len = g_bytes_get_size(au->data);
+	}
+	n = hxfr_build_frame_response(buf, sizeof(buf), 0, dropped ? HXFR_FLAG_DROPPED : 0, &r);
+	g_assert(n > 0);
+	return g_bytes_new(buf, (size_t)n);
+}
+
+static void on_result(void *owner, uint64_t tag, struct he_au *au, int32_t code, const char *why)
+{
+	struct he_session *s = owner;
+	struct pending *p = pending_find(s, tag);
+
+	if (!p)
+		return;
+	if (au) {
+		p->reply[0] = response_prefix(au, au->pts_ns, false);
+		p->reply[1] = g_bytes_ref(au->data);
+		p->au_encoded_us = au->encoded_us;
+	} else if (code == 0) {
+		p->reply[0] = response_prefix(NULL, p->pts_ns, true);
+	} else {
+		p->reply[0] = session_error_bytes(s, HXFR_FRAME_REQUEST, code, why);
+	}
+	p->ready = true;
+	flush_pending(s);
+}
+
+static const struct he_owner_impl owner_impl = { .result = on_result };
+
+struct he_source *session_ensure_source(struct he_session *s)
+{
+	g_autofree char *name = NULL;
+	uint32_t id;
+
+	if (s->source)
+		return s->source;
+	id = s->scanout_id != UINT32_MAX ? s->scanout_id : he_daemon_alloc_source_id(s->d);
+	name = g_strdup_printf("guest %s%s%s", s->peer, s->name[0] ? " " : "", s->name);
+	s->source = he_source_new(s->d, id, name);
+	he_source_set_owner(s->source, &owner_impl, s);
+	if (s->bitrate)
+		he_source_set_bitrate(s->source, s->bitrate);
+	if (s->fps_num)
+		he_source_set_fps(s->source, s->fps_num, s->fps_den);
+	if (s->idr_wanted)
+		he_source_request_idr(s->source);
+	s->idr_wanted = false;
+	he_daemon_add_source(s->d, s->source);
+	return s->source;
+}
+
+/* Common checks and submission for both paths; takes @p f. */
+static void submit(struct he_session *s, uint8_t type, struct he_frame *f, uint64_t bytes)
+{
+	struct pending *p;
+
+	if (f->width > s->d->cfg.max_width || f->height > s->d->cfg.max_height) {
+		he_frame_unref(f);
+		session_frames_reject(s, type, HXFR_ERR_LIMIT, "frame larger than the host's limit");
+		return;
+	}
+	if (g_queue_get_length(&s->pending) >= s->max_inflight) {
+		he_frame_unref(f);
+		session_frames_reject(s, type, HXFR_ERR_BUSY,
+				      "more frames in flight than HELLO_RESP allowed");
+		return;
+	}
+	session_ensure_source(s);
+	p = pending_add(s, bytes);
+	p->pts_ns = f->pts_ns;
+	s->frames++;
+	if (he_source_submit(s->source, f, p->tag) < 0) {
+		p->reply[0] = response_prefix(NULL, p->pts_ns, true);
+		p->ready = true;
+		flush_pending(s);
+	}
+	he_frame_unref(f);
+}
+
+void session_frame_request(struct he_session *s, const struct hxfr_msg *msg, uint8_t *payload)
+{
+	struct hxfr_frame_request m;
+	const char *why = NULL;
+	struct he_frame *f;
+	int res = hxfr_decode_frame_request(msg, &m, &why);
+
+	if (res < 0) {
+		g_free(payload);
+		session_frames_reject(s, msg->hdr.type, session_errno_to_code(res), why);
+		return;
+	}
+	if (!m.pixels) {
+		g_free(payload);
+		session_frames_reject(s, msg->hdr.type, HXFR_ERR_UNSUPPORTED,
+				      "GPU-handle frames are not offered by this host "
+				      "(no importer); send pixels inline or via shared memory");
+		return;
+	}
+	f = he_frame_new_owned(payload); /* the payload block backs the frame: no copy */
+	f->fourcc = m.format;
+	f->width = m.width;
+	f->height = m.height;
+	f->pts_ns = m.pts_ns;
+	f->duration_ns = m.duration_ns;
+	f->force_idr = m.force_keyframe;
+	f->capture_us = he_now_us();
+	he_frame_set_packed_planes(f, m.pixels, m.stride);
+	s->path_used = "inline";
+	submit(s, msg->hdr.type, f, msg->hdr.payload_size);
+}
+
+void session_frame_shm(struct he_session *s, const struct hxfr_msg *msg)
+{
+	struct hxfr_frame_shm m;
+	const char *why = NULL;
+	uint64_t data_offset;
+	struct he_frame *f;
+	int res = hxfr_decode_frame_shm(msg, &m, &why);
+
+	if (res < 0) {
+		session_frames_reject(s, msg->hdr.type, session_errno_to_code(res), why);
+		return;
+	}
+	if (!s->shm) {
+		session_frames_reject(s, msg->hdr.type, HXFR_ERR_SHM,
+					     "no shared-memory ring attached (send SHM_ATTACH)");
+		return;
+	}
+	if (hxfr_ring_check_frame(&s->shm->ring, &m, &data_offset, &why) < 0) {
+		session_frames_reject(s, msg->hdr.type, HXFR_ERR_SHM, why);
+		return;
+	}
+	f = he_frame_new_shm(s->shm);
+	f->fourcc = m.format;
+	f->width = m.width;
+	f->height = m.height;
+	f->pts_ns = m.pts_ns;
+	f->duration_ns = m.duration_ns;
+	f->force_idr = m.flags & HXFR_FRAME_SHM_KEYFRAME;
+	f->capture_us = he_now_us();
+	for (unsigned i = 0; i < hxfr_format_planes(m.format); i++) {
+		f->plane[i] = s->shm->base + data_offset + m.plane_offset[i];
+		f->stride[i] = m.stride[i];
+	}
+	s->path_used = "shm";
+	submit(s, msg->hdr.type, f, 0);
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Internals shared by session*.c. */
+#ifndef HOSTENC_SESSION_PRIVATE_H
+#define HOSTENC_SESSION_PRIVATE_H
+
+#include <hxfr/hxfr.h>
+#include <stdbool.h>
+
+#include "daemon.h"
+#include "session.h"
+#include "source.h"
+
+#define MAX_ERRORS_IN_ROW 64
+#define READ_BUDGET (8u << 20)     /* bytes read per wakeup, for fairness */
+#define WRITE_STALL_S 30           /* no write progress for this long: close */
+#define GUEST_QUEUE_MAX (64u << 20) /* replies a guest leaves unread: close */
+
+/* One queued piece of output. */
+struct out_chunk {
+	GBytes *bytes;
+	size_t off;
+	int64_t au_encoded_us; /* > 0 on the last chunk of an AU: send-time stat */
+};
+
+/* A frame request waiting for its reply, in request order. */
+struct pending {
+	uint64_t tag;
+	uint64_t bytes;     /* counted in the in-flight quotas */
+	int64_t pts_ns;
+	bool ready;
+	GBytes *reply[2];   /* prefix (+ AU) or ERROR, once ready */
+	int64_t au_encoded_us;
+};
+
+struct he_session {
+	struct he_daemon *d;
+	uint32_t id;
+	int fd;
+	char *peer;
+	GSource *io;
+	gpointer io_tag;
+	GSource *timer;
+	bool want_out;
+	bool closing;
+
+	/* input */
+	uint8_t hdr[HXFR_HEADER_SIZE];
+	size_t hdr_got;
+	struct hxfr_header h;
+	uint8_t *payload;   /* NULL while discarding */
+	size_t payload_got;
+	bool in_payload, discard;
+	int32_t discard_code;
+	const char *discard_why;
+	int64_t msg_start_us;
+
+	/* output */
+	GQueue out;
+	size_t out_bytes;
+	int64_t last_write_us;
+	bool close_after_flush;
+
+	/* protocol */
+	bool hello;
+	char name[HXFR_SHORT_NAME_MAX];
+	uint32_t paths;
+	uint32_t max_inflight;
+	struct he_shm *shm;
+	struct he_source *source;   /* this guest's own frames */
+	uint32_t scanout_id;        /* UINT32_MAX: none */
+	bool idr_wanted;            /* KEYFRAME_REQ before the source existed */
+	uint32_t bitrate, fps_num, fps_den;
+	GQueue pending;
+	uint64_t next_tag;
+	uint64_t inflight_bytes;
+	uint32_t errors_in_row;
+	uint64_t frames, errors;
+	const char *path_used;
+
+	/* as a subscriber */
+	struct he_consumer consumer;
+	bool subscribed;
+	uint32_t sub_id;
+
+	struct he_stats stats;
+};
+
+/* session.c */
+void session_send(struct he_session *s, GBytes *chunk, int64_t au_encoded_us);
+void session_send_buf(struct he_session *s, const uint8_t *buf, size_t len);
+void session_close_later(struct he_session *s, const char *why);
+void session_error(struct he_session *s, uint8_t type, int32_t code, const char *why);
+GBytes *session_error_bytes(struct he_session *s, uint8_t type, int32_t code,
+			    const char *why);
+int32_t session_errno_to_code(int err);
+
+/* session-dispatch.c */
+void session_dispatch(struct he_session *s, const struct hxfr_msg *msg, uint8_t *payload);
+
+/* session-frames.c */
+void session_frame_request(struct he_session *s, const struct hxfr_msg *msg, uint8_t *payload);
+void session_frame_shm(struct he_session *s, const struct hxfr_msg *msg);
+void session_frames_reject(struct he_session *s, uint8_t type, int32_t code, const char *why);
+void session_frames_clear(struct he_session *s);
+struct he_source *session_ensure_source(struct he_session *s);
+
+/* session-subscribe.c */
+extern const struct he_consumer_impl session_consumer_impl;
+void session_subscribe(struct he_session *s, uint32_t id);
+void session_unsubscribe(struct he_session *s);
+
+#endif

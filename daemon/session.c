@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Session I/O: non-blocking reads with incremental framing, a write queue
+ * drained with writev, timers, and the session's lifecycle. */
+#define G_LOG_DOMAIN "hostenc.session"
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "session-private.h"
+#include "shm.h"
+
+static uint32_t next_session_id = 1;
+
+static gboolean on_io(gint fd, GIOCondition cond, gpointer data);
+
+/* A GSource on the socket whose conditions can change (POLLOUT only while
+ * output is queued). */
+static gboolean fd_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+	struct he_session *s = data;
+	GIOCondition cond = g_source_query_unix_fd(src, s->io_tag);
+
+	return ((GUnixFDSourceFunc)(void (*)(void))cb)(s->fd, cond, data);
+}
+
+static GSourceFuncs fd_funcs = { .dispatch = fd_dispatch };
+
+static void update_io(struct he_session *s)
+{
+	bool want = !g_queue_is_empty(&s->out);
+
+	if (want == s->want_out || !s->io)
+		return;
+	s->want_out = want;
+	g_source_modify_unix_fd(s->io, s->io_tag,
+				G_IO_IN | G_IO_HUP | G_IO_ERR | (want ? G_IO_OUT : 0));
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+/* Write as much as the socket takes; never blocks. */
+static int flush_out(struct he_session *s)
+{
+	while (!g_queue_is_empty(&s->out)) {
+		struct iovec iov[64];
+		int n = 0;
+		ssize_t w;
+
+		for (GList *l = s->out.head; l && n < 64; l = l->next, n++) {
+			struct out_chunk *c = l->data;
+			gsize len;
+			const uint8_t *p = g_bytes_get_data(c->bytes, &len);
+
+			iov[n].iov_base = (void *)(p + c->off);
+			iov[n].iov_len = len - c->off;
+		}
+		w = writev(s->fd, iov, n);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		s->last_write_us = g_get_monotonic_time();
+		s->out_bytes -= (size_t)w;
+		while (w > 0) {
+			struct out_chunk *c = g_queue_peek_head(&s->out);
+			size_t left = g_bytes_get_size(c->bytes) - c->off;
+
+			if ((size_t)w < left) {
+				c->off += (size_t)w;
+				break;
+			}
+			w -= (ssize_t)left;
+			if (c->au_encoded_us > 0)
+				he_stats_record(&s->stats, HE_STAGE_SEND,
+						he_now_us() - c->au_encoded_us);
+			g_queue_pop_head(&s->out);
+			g_bytes_unref(c->bytes);
+			g_free(c);
+		}
+	}
+	update_io(s);
+	if (g_queue_is_empty(&s->out) && s->close_after_flush)
+		session_close_later(s, "closed after its final reply");
+	return 0;
+}
+
+void session_send(struct he_session *s, GBytes *chunk, int64_t au_encoded_us)
+{
+	struct out_chunk *c;
+
+	if (s->closing) {
+		g_bytes_unref(chunk);
+		return;
+	}
+	c = g_new0(struct out_chunk, 1);
+	c->bytes = chunk;
+	c->au_encoded_us = au_encoded_us;
+	if (g_queue_is_empty(&s->out))
+		s->last_write_us = g_get_monotonic_time();
+	s->out_bytes += g_bytes_get_size(chunk);
+	g_queue_push_tail(&s->out, c);
+	if (!s->subscribed && s->out_bytes > GUEST_QUEUE_MAX) {
+		he_guest_log(s->peer, "does not read its replies (%zu bytes queued): closing",
+			     s->out_bytes);
+		session_close_later(s, "reply queue over its bound");
+		return;
+	}
+	if (flush_out(s) < 0)
+		session_close_later(s, "write failed");
+}
+
+void session_send_buf(struct he_session *s, const uint8_t *buf, size_t len)
+{
+	session_send(s, g_bytes_new(buf, len), 0);
+}
+
+int32_t session_errno_to_code(int err)
+{
+	switch (err) {
+	case -E2BIG: return HXFR_ERR_LIMIT;
+	case -ENOTSUP: return HXFR_ERR_INVALID_MSG;
+	default: return HXFR_ERR_INVALID_MSG;
+	}
+}
+
+GBytes *session_error_bytes(struct he_session *s, uint8_t type, int32_t code, const char *why)
+{
+	struct hxfr_error e = { .code = code, .offending_type = type };
+	uint8_t buf[HXFR_HEADER_SIZE + HXFR_ERROR_SIZE];
+	ssize_t n;
+
+	g_snprintf(e.message, sizeof(e.message), "%s: %s", hxfr_type_name(type),
+		   why ? why : hxfr_error_name(code));
+	n = hxfr_build_error(buf, sizeof(buf), 0, &e);
+	g_assert(n == (ssize_t)sizeof(buf));
+	s->errors++;
+	return g_bytes_new(buf, sizeof(buf));
+}
+
+void session_error(struct he_session *s, uint8_t type, int32_t code, const char *why)
+{
+	he_guest_log(s->peer, "%s rejected (%s): %s", hxfr_type_name(type),
+		     hxfr_error_name(code), why ? why : "");
+	session_send(s, session_error_bytes(s, type, code, why), 0);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static gboolean destroy_idle(gpointer data)
+{
+	he_session_destroy(data);
+	return G_SOURCE_REMOVE;
+}
+
+void session_close_later(struct he_session *s, const char *why)
+{
+	if (s->closing)
+		return;
+	g_info("session %u (%s): closing: %s", s->id, s->peer, why);
+	s->closing = true;
+	if (s->io) {
+		g_source_destroy(s->io);
+		g_source_unref(s->io);
+		s->io = NULL;
+	}
+	g_idle_add_full(G_PRIORITY_HIGH, destroy_idle, s, NULL);
+}
+
+void he_session_destroy(struct he_session *s)
+{
+	struct out_chunk *c;
+
+	if (!s)
+		return;
+	session_unsubscribe(s);
+	if (s->source) {
+		he_daemon_remove_source(s->d, s->source);
+		he_source_destroy(s->source);
+		s->source = NULL;
+	}
+	session_frames_clear(s);
+	he_shm_unref(s->shm);
+	while ((c = g_queue_pop_head(&s->out))) {
+		g_bytes_unref(c->bytes);
+		g_free(c);
+	}
+	if (s->io) {
+		g_source_destroy(s->io);
+		g_source_unref(s->io);
+	}
+	if (s->timer) {
+		g_source_destroy(s->timer);
+		g_source_unref(s->timer);
+	}
+	g_free(s->payload);
+	close(s->fd);
+	he_daemon_session_removed(s->d, s);
+	he_stats_clear(&s->stats);
+	g_free(s->peer);
+	g_free(s);
+}
+
+/* ---- input -------------------------------------------------------------- */
+
+static void message_done(struct he_session *s)
+{
+	struct hxfr_msg msg = { .hdr = s->h, .payload = s->payload,
+				.total = HXFR_HEADER_SIZE + (size_t)s->h.payload_size };
+	uint8_t *payload = s->payload;
+
+	he_stats_record(&s->stats, HE_STAGE_RECEIVE, g_get_monotonic_time() - s->msg_start_us);
+	he_stats_count(&s->stats, &s->stats.bytes_in, msg.total);
+	s->payload = NULL;
+	s->in_payload = false;
+	s->hdr_got = 0;
+	s->payload_got = 0;
+	if (s->discard) {
+		s->discard = false;
+		g_free(payload);
+		if (s->h.type == HXFR_FRAME_REQUEST)
+			session_frames_reject(s, s->h.type, s->discard_code, s->discard_why);
+		else
+			session_error(s, s->h.type, s->discard_code, s->discard_why);
+		return;
+	}
+	/* payload ownership passes to the dispatcher */
+	session_dispatch(s, &msg, payload);
+}
+
+/* A header is complete: check the frame and get a buffer for the payload. */
+static int header_done(struct he_session *s)
+{
+	struct hxfr_msg msg;
+	size_t need = 0;
+	int res = hxfr_frame(s->hdr, HXFR_HEADER_SIZE, s->d->cfg.max_payload, &msg, &need);
+
+	if (res < 0)
+		return res;
+	hxfr_header_decode(s->hdr, &s->h);
+	s->in_payload = true;
+	s->discard = false;
+	if (s->h.payload_size == 0)
+		return 0;
+	if (s->h.type == HXFR_FRAME_REQUEST &&
+	    s->d->inflight_bytes + s->h.payload_size > s->d->cfg.max_inflight_bytes) {
+		s->discard = true;
+		s->discard_code = HXFR_ERR_LIMIT;
+		s->discard_why = "host's bytes-in-flight limit reached; frame not accepted";
+		return 0;
+	}
+	s->payload = g_try_malloc(s->h.payload_size);
+	if (!s->payload) {
+		s->discard = true;
+		s->discard_code = HXFR_ERR_LIMIT;
+		s->discard_why = "host out of memory for this message";
+	}
+	return 0;
+}
+
+/* Reads from the socket into the header or payload. Returns bytes read,
+ * 0 on EOF, -EAGAIN when the socket is dry, other -errno on error. */
+static ssize_t read_some(struct he_session *s)
+{
+	uint8_t scratch[16384];
+	void *dst;
+	size_t want;
+	ssize_t r;
+
+	if (!s->in_payload) {
+		dst = s->hdr + s->hdr_got;
+		want = HXFR_HEADER_SIZE - s->hdr_got;
+	} else {
+		want = s->h.payload_size - s->payload_got;
+		dst = s->discard ? scratch : s->payload + s->payload_got;
+		if (s->discard && want > sizeof(scratch))
+			want = sizeof(scratch);
+	}
+	do
+		r = read(s->fd, dst, want);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return r;
+}
+
+static int consume(struct he_session *s, size_t n)
+{
+	struct hxfr_msg msg;
+	size_t need;
+	int res;
+
+	if (!s->in_payload) {
+		if (s->hdr_got == 0)
+			s->msg_start_us = g_get_monotonic_time();
+		s->hdr_got += n;
+		res = hxfr_frame(s->hdr, s->hdr_got, s->d->cfg.max_payload, &msg, &need);
+		if (res < 0)
+			return res;
+		if (s->hdr_got < HXFR_HEADER_SIZE)
+			return 0;
+		if ((res = header_done(s)) < 0)
+			return res;
+	} else {
+		s->payload_got += n;
+	}
+	if (s->in_payload && s->payload_got == s->h.payload_size)
+		message_done(s);
+	return 0;
+}
+
+static void read_input(struct he_session *s)
+{
+	size_t budget = READ_BUDGET;
+
+	while (budget > 0 && !s->closing) {
+		ssize_t r = read_some(s);
+		int res;
+
+		if (r == -EAGAIN)
+			return;
+		if (r == 0) {
+			session_close_later(s, s->hdr_got || s->in_payload ?
+					    "peer closed mid-message" : "peer closed");
+			return;
+		}
+		if (r < 0) {
+			session_close_later(s, g_strerror((int)-r));
+			return;
+		}
+		budget -= MIN((size_t)r, budget);
+		res = consume(s, (size_t)r);
+		if (res < 0) {
+			he_guest_log(s->peer, "framing error (%s): closing the connection",
+				     res == -EPROTO ? "bad magic" : "payload over the size limit");
+			session_close_later(s, "framing error");
+			return;
+		}
+	}
+}
+
+static gboolean on_io(gint fd, GIOCondition cond, gpointer data)
+{
+	struct he_session *s = data;
+
+	if (cond & G_IO_OUT) {
+		if (flush_out(s) < 0) {
+			session_close_later(s, "write failed");
+			return G_SOURCE_CONTINUE;
+		}
+	}
+	if (cond & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+		read_input(s);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_timer(gpointer data)
+{
+	struct he_session *s = data;
+	int64_t now = g_get_monotonic_time();
+	bool mid = s->hdr_got || s->in_payload;
+
+	if (mid && now - s->msg_start_us > (int64_t)s->d->cfg.idle_timeout_s * G_USEC_PER_SEC) {
+		he_guest_log(s->peer, "stalled mid-message for %us: closing",
+			     s->d->cfg.idle_timeout_s);
+		session_close_later(s, "stalled mid-message");
+	} else if (!g_queue_is_empty(&s->out) &&
+		   now - s->last_write_us > (int64_t)WRITE_STALL_S * G_USEC_PER_SEC) {
+		session_close_later(s, "peer stopped reading");
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void set_socket_options(int fd)
+{
+	int one = 1;
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* Only meaningful on TCP; harmless errors elsewhere. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+}
+
+struct he_session *he_session_new(struct he_daemon *d, int fd, const char *peer)
+{
+	struct he_session *s;
+
+	if (d->n_sessions >= d->cfg.max_sessions) {
+		uint8_t buf[HXFR_HEADER_SIZE + HXFR_ERROR_SIZE];
+		struct hxfr_error e = { .code = HXFR_ERR_LIMIT };
+
+		g_strlcpy(e.message, "host session limit reached", sizeof(e.message));
+		if (hxfr_build_error(buf, sizeof(buf), 0, &e) > 0)
+			(void)!send(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
+		he_guest_log(peer, "refused: %u sessions already", d->n_sessions);
+		close(fd);
+		return NULL;
+	}
+	set_socket_options(fd);
+	s = g_new0(struct he_session, 1);
+	s->d = d;
+	s->id = next_session_id++;
+	s->fd = fd;
+	s->peer = g_strdup(peer);
+	s->scanout_id = UINT32_MAX;
+	s->max_inflight = d->cfg.max_inflight;
+	s->paths = HXFR_PATH_INLINE | HXFR_PATH_GPU_HANDLE; /* Helix until HELLO */
+	s->consumer.impl = &session_consumer_impl;
+	s->path_used = "idle";
+	s->last_write_us = g_get_monotonic_time();
+	g_queue_init(&s->out);
+	g_queue_init(&s->pending);
+	he_stats_init(&s->stats);
+	s->io = g_source_new(&fd_funcs, sizeof(GSource));
+	s->io_tag = g_source_add_unix_fd(s->io, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+	g_source_set_callback(s->io, G_SOURCE_FUNC(on_io), s, NULL);
+	g_source_attach(s->io, d->ctx);
+	s->timer = g_timeout_source_new_seconds(1);
+	g_source_set_callback(s->timer, on_timer, s, NULL);
+	g_source_attach(s->timer, d->ctx);
+	he_daemon_session_added(d, s);
+	g_info("session %u: %s connected", s->id, peer);
+	return s;
+}
+
+void he_session_info(struct he_session *s, struct he_session_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = s->id;
+	out->peer = s->peer;
+	out->name = s->name;
+	out->path = s->subscribed ? "subscriber" : s->path_used;
+	out->source_id = s->source ? he_source_id(s->source) :
+			 s->subscribed ? s->sub_id : UINT32_MAX;
+	out->inflight = g_queue_get_length(&s->pending);
+	out->frames = s->frames;
+	out->errors = s->errors;
+	out->queued_bytes = s->out_bytes;
+}
+
+struct he_stats *he_session_stats(struct he_session *s)
+{
+	return &s->stats;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Per-stage timing samples (receive, convert, encode, send) and counters,
+ * kept for the stats endpoints. A sample window is a ring of the last
+ * HE_STAT_WINDOW values; percentiles are computed on demand. Thread-safe:
+ * the encode worker records convert/encode, the main loop the rest. */
+#ifndef HOSTENC_STATS_H
+#define HOSTENC_STATS_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#define HE_STAT_WINDOW 512
+
+enum he_stage {
+	HE_STAGE_RECEIVE,
+	HE_STAGE_CONVERT,
+	HE_STAGE_ENCODE,
+	HE_STAGE_SEND,
+	HE_STAGE_COUNT,
+};
+
+struct he_stat_window {
+	uint32_t samples[HE_STAT_WINDOW]; /* µs */
+	uint32_t count, next;
+};
+
+struct he_stats {
+	GMutex lock;
+	struct he_stat_window stage[HE_STAGE_COUNT];
+	uint64_t frames_in, frames_encoded, frames_dropped, keyframes;
+	uint64_t bytes_in, bytes_out;
+	int64_t first_us, last_us; /* wall time of first/last encoded frame */
+};
+
+void he_stats_init(struct he_stats *s);
+void he_stats_clear(struct he_stats *s);
+void he_stats_record(struct he_stats *s, enum he_stage stage, int64_t us);
+/** Percentile @p pct (0..100) of a stage in µs, 0 without samples. */
+uint32_t he_stats_percentile(struct he_stats *s, enum he_stage stage, unsigned pct);
+void he_stats_count(struct he_stats *s, uint64_t *field, uint64_t add);
+const char *he_stage_name(enum he_stage stage);
+
+#endif
