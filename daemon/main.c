@@ -5,6 +5,7 @@
 #include <glib-unix.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -13,6 +14,7 @@
 #include "listener.h"
 #include "options.h"
 #include "pattern-source.h"
+#include "web.h"
 
 static gboolean on_signal(gpointer data)
 {
@@ -41,6 +43,43 @@ static gboolean choose_encoder(struct he_daemon *d, GError **err)
 	return TRUE;
 }
 
+/* The static files: installed ones, else those of the source tree (a
+ * build that was not installed). */
+static const char *web_root(void)
+{
+	const char *env = g_getenv("HOSTENC_WEB_ROOT");
+
+	if (env)
+		return env;
+	if (g_file_test(HOSTENC_WEB_DIR "/index.html", G_FILE_TEST_EXISTS))
+		return HOSTENC_WEB_DIR;
+	return HOSTENC_SOURCE_WEB_DIR;
+}
+
+static bool is_loopback(const char *address)
+{
+	return g_str_has_prefix(address, "127.") || g_str_has_prefix(address, "[::1]") ||
+	       g_str_has_prefix(address, "localhost:");
+}
+
+static struct he_web *start_web(struct he_daemon *d, GError **err)
+{
+	struct he_web *w;
+
+	if (!d->cfg.http)
+		return NULL;
+	w = he_web_new(d, d->cfg.http, d->cfg.token, web_root(), err);
+	if (!w)
+		return NULL;
+	if (!d->cfg.token && !is_loopback(d->cfg.http))
+		g_warning("--http %s without --token: anyone who can reach this address can watch "
+			  "and send input", d->cfg.http);
+	else if (!d->cfg.token)
+		g_message("web: no --token given, so the player listens on loopback only");
+	g_message("web: player and stats on %s (static files from %s)", he_web_url(w), web_root());
+	return w;
+}
+
 static GList *start_listeners(struct he_daemon *d, GError **err)
 {
 	GList *list = NULL;
@@ -63,6 +102,7 @@ static int run(struct he_config *cfg)
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
 	struct he_pattern_source *pattern = NULL;
+	struct he_web *web = NULL;
 	struct he_daemon *d = he_daemon_new(cfg, &err);
 	GList *listeners = NULL;
 	int status = EXIT_FAILURE;
@@ -87,13 +127,21 @@ static int run(struct he_config *cfg)
 	listeners = start_listeners(d, &err);
 	if (!listeners)
 		goto err_listen;
+	web = start_web(d, &err);
+	if (!web && err)
+		goto err_web;
 	loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, on_signal, loop);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
-	g_message("ready");
+	if (web)
+		g_message("ready: open %s", he_web_url(web));
+	else
+		g_message("ready");
 	g_main_loop_run(loop);
 	g_message("shutting down");
 	status = EXIT_SUCCESS;
+	he_web_free(web);
+err_web:
 	g_list_free_full(listeners, (GDestroyNotify)he_listener_free);
 err_listen:
 	he_pattern_source_free(pattern);

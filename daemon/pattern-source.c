@@ -72,6 +72,16 @@ static void on_demand(void *data, bool wanted)
 	}
 }
 
+static void on_input(void *data, const struct he_input_event *ev)
+{
+	struct he_pattern_source *ps = data;
+
+	if (ev->kind == HE_INPUT_KEY && ev->down && ev->key)
+		he_pattern_set_key(ps->pattern, ev->key);
+	else if (ev->kind == HE_INPUT_POINTER)
+		he_pattern_set_pointer(ps->pattern, ev->x, ev->y, ev->buttons);
+}
+
 struct he_pattern_source *he_pattern_source_new(struct he_daemon *d, uint32_t id, uint32_t width,
 						uint32_t height, uint32_t fps)
 {
@@ -91,6 +101,7 @@ struct he_pattern_source *he_pattern_source_new(struct he_daemon *d, uint32_t id
 	ps->source = he_source_new(d, id, "test pattern");
 	he_source_set_fps(ps->source, fps, 1);
 	he_source_set_demand_cb(ps->source, on_demand, ps);
+	he_source_set_input_cb(ps->source, on_input, ps);
 	he_daemon_add_source(d, ps->source);
 	return ps;
 }

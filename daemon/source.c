@@ -70,6 +70,8 @@ struct he_source {
 	bool owner_needs_idr;
 	void (*demand_cb)(void *data, bool wanted);
 	void *demand_data;
+	void (*input_cb)(void *data, const struct he_input_event *ev);
+	void *input_data;
 	int64_t fps_ring[FPS_WINDOW];
 	uint32_t fps_next, fps_count;
 	bool dead;
@@ -704,6 +706,21 @@ void he_source_set_demand_cb(struct he_source *s, void (*cb)(void *data, bool wa
 {
 	s->demand_cb = cb;
 	s->demand_data = data;
+}
+
+void he_source_set_input_cb(struct he_source *s,
+			    void (*cb)(void *data, const struct he_input_event *ev), void *data)
+{
+	s->input_cb = cb;
+	s->input_data = data;
+}
+
+bool he_source_input(struct he_source *s, const struct he_input_event *ev)
+{
+	if (!s->input_cb)
+		return false;
+	s->input_cb(s->input_data, ev);
+	return true;
 }
 
 uint32_t he_source_id(const struct he_source *s)

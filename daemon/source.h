@@ -102,6 +102,22 @@ uint32_t he_source_consumers(struct he_source *s);
 void he_source_set_demand_cb(struct he_source *s, void (*cb)(void *data, bool wanted),
 			     void *data);
 
+/** Input from a viewer, for the source to act on (test pattern, VM). */
+enum he_input_kind { HE_INPUT_KEY, HE_INPUT_POINTER, HE_INPUT_WHEEL };
+struct he_input_event {
+	enum he_input_kind kind;
+	const char *key;   /**< DOM KeyboardEvent.key (borrowed) */
+	const char *code;  /**< DOM KeyboardEvent.code (borrowed) */
+	bool down;
+	int x, y;          /**< pointer, in source pixels */
+	uint32_t buttons;  /**< DOM buttons mask */
+	int dx, dy;        /**< wheel */
+};
+void he_source_set_input_cb(struct he_source *s,
+			    void (*cb)(void *data, const struct he_input_event *ev), void *data);
+/** Pass input to the source; @return false when the source takes none. */
+bool he_source_input(struct he_source *s, const struct he_input_event *ev);
+
 uint32_t he_source_id(const struct he_source *s);
 const char *he_source_name(const struct he_source *s);
 void he_source_info(struct he_source *s, struct he_source_info *out);

@@ -76,6 +76,8 @@ static int check_v4l2(const struct libav_backend *b, char *why, size_t n)
 
 /* --- tuning -------------------------------------------------------------- */
 
+#define X264_LOW_LATENCY "repeat-headers=1:annexb=1:scenecut=0"
+
 static void tune_x264(const struct libav_backend *b, const struct he_encoder_config *cfg,
 		      AVCodecContext *ctx, AVDictionary **opts)
 {
@@ -88,8 +90,15 @@ static void tune_x264(const struct libav_backend *b, const struct he_encoder_con
 	/* pict_type I becomes an IDR, not an open-GOP recovery point. */
 	av_dict_set(opts, "forced-idr", "1", 0);
 	/* SPS/PPS before every IDR; Annex B; IDRs only on schedule or
-	 * request (a scene cut would otherwise insert an unrequested burst). */
-	av_dict_set(opts, "x264-params", "repeat-headers=1:annexb=1:scenecut=0", 0);
+	 * request (a scene cut would otherwise insert an unrequested burst).
+	 * x264 signals the lowest profile its tools need and ultrafast turns
+	 * CABAC and 8x8 transforms off, so re-enable the tool that makes
+	 * Main (CABAC) or High (8x8 transform) when one is asked for. */
+	av_dict_set(opts, "x264-params",
+		    cfg->profile == HE_PROFILE_HIGH   ? X264_LOW_LATENCY ":cabac=1:8x8dct=1"
+		    : cfg->profile == HE_PROFILE_MAIN ? X264_LOW_LATENCY ":cabac=1"
+						      : X264_LOW_LATENCY,
+		    0);
 }
 
 static void tune_openh264(const struct libav_backend *b, const struct he_encoder_config *cfg,

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* /stats (JSON), /metrics (Prometheus text) and /sources. */
+#define G_LOG_DOMAIN "hostenc.web"
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "session.h"
+#include "web-private.h"
+
+static void add_stages(JsonBuilder *b, struct he_stats *st)
+{
+	json_builder_set_member_name(b, "latency_us");
+	json_builder_begin_object(b);
+	for (int i = 0; i < HE_STAGE_COUNT; i++) {
+		json_builder_set_member_name(b, he_stage_name(i));
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "p50");
+		json_builder_add_int_value(b, he_stats_percentile(st, i, 50));
+		json_builder_set_member_name(b, "p99");
+		json_builder_add_int_value(b, he_stats_percentile(st, i, 99));
+		json_builder_end_object(b);
+	}
+	json_builder_end_object(b);
+}
+
+static void add_counter(JsonBuilder *b, const char *name, uint64_t v)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_int_value(b, (gint64)v);
+}
+
+static void add_source(JsonBuilder *b, struct he_source *s)
+{
+	struct he_source_info info;
+	struct he_stats *st = he_source_stats(s);
+
+	he_source_info(s, &info);
+	json_builder_begin_object(b);
+	add_counter(b, "id", info.id);
+	json_builder_set_member_name(b, "name");
+	json_builder_add_string_value(b, info.name);
+	json_builder_set_member_name(b, "encoder");
+	json_builder_add_string_value(b, info.encoder);
+	json_builder_set_member_name(b, "hardware");
+	json_builder_add_boolean_value(b, info.hardware);
+	add_counter(b, "width", info.width);
+	add_counter(b, "height", info.height);
+	json_builder_set_member_name(b, "fps");
+	json_builder_add_double_value(b, info.fps);
+	add_counter(b, "bitrate", info.bitrate);
+	add_counter(b, "viewers", info.consumers);
+	g_mutex_lock(&st->lock);
+	add_counter(b, "frames_in", st->frames_in);
+	add_counter(b, "frames_encoded", st->frames_encoded);
+	add_counter(b, "drops", st->frames_dropped);
+	add_counter(b, "keyframes", st->keyframes);
+	add_counter(b, "bytes_out", st->bytes_out);
+	g_mutex_unlock(&st->lock);
+	add_stages(b, st);
+	json_builder_end_object(b);
+}
+
+static void add_session(JsonBuilder *b, struct he_session *s)
+{
+	struct he_session_info info;
+	struct he_stats *st = he_session_stats(s);
+
+	he_session_info(s, &info);
+	json_builder_begin_object(b);
+	add_counter(b, "id", info.id);
+	json_builder_set_member_name(b, "peer");
+	json_builder_add_string_value(b, info.peer);
+	json_builder_set_member_name(b, "name");
+	json_builder_add_string_value(b, info.name);
+	json_builder_set_member_name(b, "path");
+	json_builder_add_string_value(b, info.path);
+	json_builder_set_member_name(b, "source");
+	json_builder_add_int_value(b, info.source_id == UINT32_MAX ? -1 : (gint64)info.source_id);
+	add_counter(b, "frames", info.frames);
+	add_counter(b, "errors", info.errors);
+	add_counter(b, "inflight", info.inflight);
+	add_counter(b, "queued_bytes", info.queued_bytes);
+	g_mutex_lock(&st->lock);
+	add_counter(b, "bytes_in", st->bytes_in);
+	g_mutex_unlock(&st->lock);
+	add_stages(b, st);
+	json_builder_end_object(b);
+}
+
+static void add_viewer(JsonBuilder *b, struct he_viewer *v)
+{
+	struct he_viewer_info info;
+
+	web_viewer_info(v, &info);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "client");
+	json_builder_add_string_value(b, info.client);
+	json_builder_set_member_name(b, "peer");
+	json_builder_add_string_value(b, info.peer);
+	add_counter(b, "source", info.source_id);
+	add_counter(b, "sent", info.sent_aus);
+	add_counter(b, "skipped", info.skipped_aus);
+	add_counter(b, "resyncs", info.resyncs);
+	add_counter(b, "bytes", info.bytes);
+	add_counter(b, "queued_bytes", info.queued);
+	add_counter(b, "input_events", info.input_events);
+	json_builder_end_object(b);
+}
+
+static gint by_id(gconstpointer a, gconstpointer b)
+{
+	uint32_t x = he_source_id(a), y = he_source_id(b);
+
+	return (x > y) - (x < y);
+}
+
+static GList *sorted_sources(struct he_web *w)
+{
+	return g_list_sort(g_hash_table_get_values(w->d->sources), by_id);
+}
+
+static void respond_json(SoupServerMessage *msg, JsonBuilder *b)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	gsize len;
+	char *text;
+
+	json_generator_set_root(gen, root);
+	json_generator_set_pretty(gen, TRUE);
+	text = json_generator_to_data(gen, &len);
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "Cache-Control", "no-cache");
+	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+}
+
+void web_stats_json(struct he_web *w, SoupServerMessage *msg)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	GList *sources = sorted_sources(w);
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "encoder");
+	json_builder_add_string_value(b, w->d->encoder_name ? w->d->encoder_name : "");
+	json_builder_set_member_name(b, "time_us");
+	json_builder_add_int_value(b, he_now_us());
+	json_builder_set_member_name(b, "sources");
+	json_builder_begin_array(b);
+	for (GList *l = sources; l; l = l->next)
+		add_source(b, l->data);
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "sessions");
+	json_builder_begin_array(b);
+	for (GList *l = w->d->sessions; l; l = l->next)
+		add_session(b, l->data);
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "viewers");
+	json_builder_begin_array(b);
+	for (GList *l = w->viewers; l; l = l->next)
+		add_viewer(b, l->data);
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	g_list_free(sources);
+	respond_json(msg, b);
+}
+
+void web_sources_json(struct he_web *w, SoupServerMessage *msg)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	GList *sources = sorted_sources(w);
+
+	json_builder_begin_array(b);
+	for (GList *l = sources; l; l = l->next) {
+		struct he_source_info info;
+
+		he_source_info(l->data, &info);
+		json_builder_begin_object(b);
+		add_counter(b, "id", info.id);
+		json_builder_set_member_name(b, "name");
+		json_builder_add_string_value(b, info.name);
+		add_counter(b, "width", info.width);
+		add_counter(b, "height", info.height);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	g_list_free(sources);
+	respond_json(msg, b);
+}
+
+/* Prometheus label values: escape backslash, quote and newline. */
+static void label(GString *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			g_string_append_c(out, '\\');
+		if (*v == '\n') {
+			g_string_append(out, "\\n");
+			continue;
+		}
+		g_string_append_c(out, *v);
+	}
+}
+
+static void metric_header(GString *out, const char *name, const char *type, const char *help)
+{
+	g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One sample of every per-source family, taken once per source. */
+struct source_sample {
+	char *labels;
+	double v[9];
+};
+
+static const struct {
+	const char *name, *type, *help;
+} families[] = {
+	{ "hostenc_source_frames_in_total", "counter", "Raw frames submitted to the source" },
+	{ "hostenc_source_frames_encoded_total", "counter", "Access units encoded" },
+	{ "hostenc_source_frames_dropped_total", "counter", "Frames dropped before encoding" },
+	{ "hostenc_source_keyframes_total", "counter", "IDR access units encoded" },
+	{ "hostenc_source_bytes_out_total", "counter", "Encoded bytes produced" },
+	{ "hostenc_source_fps", "gauge", "Encoded frames per second, last 2 s" },
+	{ "hostenc_source_viewers", "gauge", "Consumers attached (subscribers and browsers)" },
+	{ "hostenc_source_width", "gauge", "Encoded width in pixels" },
+	{ "hostenc_source_height", "gauge", "Encoded height in pixels" },
+};
+
+static void sample_source(struct he_source *s, struct source_sample *out)
+{
+	struct he_source_info info;
+	struct he_stats *st = he_source_stats(s);
+	GString *l = g_string_new(NULL);
+
+	he_source_info(s, &info);
+	g_string_append_printf(l, "source=\"%u\",name=\"", info.id);
+	label(l, info.name);
+	g_string_append(l, "\",encoder=\"");
+	label(l, info.encoder);
+	g_string_append(l, "\"");
+	out->labels = g_string_free(l, FALSE);
+	g_mutex_lock(&st->lock);
+	out->v[0] = (double)st->frames_in;
+	out->v[1] = (double)st->frames_encoded;
+	out->v[2] = (double)st->frames_dropped;
+	out->v[3] = (double)st->keyframes;
+	out->v[4] = (double)st->bytes_out;
+	g_mutex_unlock(&st->lock);
+	out->v[5] = info.fps;
+	out->v[6] = info.consumers;
+	out->v[7] = info.width;
+	out->v[8] = info.height;
+}
+
+static void latency_metrics(GString *out, GList *sources, struct source_sample *samples)
+{
+	int n = 0;
+
+	metric_header(out, "hostenc_source_stage_latency_seconds", "summary",
+		      "Per-frame time in each stage (receive, convert, encode, send), last 512 frames");
+	for (GList *l = sources; l; l = l->next, n++) {
+		struct he_stats *st = he_source_stats(l->data);
+
+		for (int i = 0; i < HE_STAGE_COUNT; i++)
+			for (int q = 0; q < 2; q++)
+				g_string_append_printf(out,
+					"hostenc_source_stage_latency_seconds{%s,stage=\"%s\",quantile=\"%s\"} %.6f\n",
+					samples[n].labels, he_stage_name(i), q ? "0.99" : "0.5",
+					he_stats_percentile(st, i, q ? 99 : 50) / 1e6);
+	}
+}
+
+static void source_metrics(GString *out, GList *sources)
+{
+	guint n = g_list_length(sources), i = 0;
+	struct source_sample *samples = g_new0(struct source_sample, MAX(n, 1u));
+
+	for (GList *l = sources; l; l = l->next)
+		sample_source(l->data, &samples[i++]);
+	for (size_t f = 0; f < G_N_ELEMENTS(families); f++) {
+		metric_header(out, families[f].name, families[f].type, families[f].help);
+		for (i = 0; i < n; i++)
+			g_string_append_printf(out, "%s{%s} %.15g\n", families[f].name, samples[i].labels,
+					       samples[i].v[f]);
+	}
+	latency_metrics(out, sources, samples);
+	for (i = 0; i < n; i++)
+		g_free(samples[i].labels);
+	g_free(samples);
+}
+
+void web_stats_metrics(struct he_web *w, SoupServerMessage *msg)
+{
+	GString *out = g_string_new(NULL);
+	GList *sources = sorted_sources(w);
+	char *text;
+	gsize len;
+
+	source_metrics(out, sources);
+	metric_header(out, "hostenc_sessions", "gauge", "Guest HXFR sessions connected");
+	g_string_append_printf(out, "hostenc_sessions %u\n", w->d->n_sessions);
+	metric_header(out, "hostenc_viewers", "gauge", "Browser viewers connected");
+	g_string_append_printf(out, "hostenc_viewers %u\n", g_list_length(w->viewers));
+	metric_header(out, "hostenc_viewers_total", "counter", "Browser viewers accepted since start");
+	g_string_append_printf(out, "hostenc_viewers_total %" G_GUINT64_FORMAT "\n", w->viewers_total);
+	g_list_free(sources);
+	len = out->len;
+	text = g_string_free(out, FALSE);
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	soup_server_message_set_response(msg, "text/plain; version=0.0.4; charset=utf-8",
+					 SOUP_MEMORY_TAKE, text, len);
+}
