@@ -40,6 +40,7 @@ static void log_callback(void *avcl, int level, const char *fmt, va_list vl)
 	char line[LINE_MAX_BYTES];
 	bool had_prefix = print_prefix != 0;
 
+	level &= 0xff;  /* higher bits may carry a colour (AV_LOG_C) */
 	if (level > av_log_get_level())
 		return;
 	av_log_format_line2(avcl, level, fmt, vl, line, sizeof(line), &print_prefix);

@@ -31,6 +31,7 @@ struct libav_encoder {
 	unsigned lent, returned;        /* lent buffers given out / given back */
 	int64_t next_pts;               /* frame counter in 1/fps units */
 	bool idr_next;                  /* reopened: restart the stream with an IDR */
+	bool vbv_pending;               /* lowered bitrate: VBV follows next frame */
 };
 
 static const struct libav_backend *to_backend(const struct he_encoder_impl *impl)
@@ -347,9 +348,10 @@ static int receive_one(struct libav_encoder *e, GBytes **au)
 		g_warning("%s: receive_packet failed: %s", name, av_err2str(rc));
 		return -EIO;
 	}
-	rc = take_packet(e, au);
-	if (rc < 0)
-		return rc;
+	/* Past this point a failure loses an access unit the decoder needs:
+	 * always -EIO, which retires the encoder. */
+	if (take_packet(e, au) < 0)
+		return -EIO;
 	rc = avcodec_receive_packet(e->ctx, e->pkt);
 	if (rc != AVERROR(EAGAIN)) {
 		g_warning("%s: more than one packet for one frame (%s)", name,
@@ -403,6 +405,10 @@ int he_libav_encode(struct he_encoder *enc, const struct he_image *img, bool for
 		goto out;
 	}
 	rc = receive_one(e, au);
+	if (rc == 0 && e->vbv_pending) {
+		set_rate(e->ctx, enc->cfg.bitrate);
+		e->vbv_pending = false;
+	}
 
 out:
 	av_frame_unref(e->frame);
@@ -420,8 +426,16 @@ int he_libav_set_bitrate(struct he_encoder *enc)
 
 	if (e->backend->live_bitrate) {
 		/* libx264 and nvenc compare these with their current settings
-		 * before each frame and reconfigure in place (no new IDR). */
-		set_rate(e->ctx, enc->cfg.bitrate);
+		 * before each frame and reconfigure in place (no new IDR).
+		 * libx264 applies the VBV before the average, so lower the
+		 * average first and the VBV one frame later; otherwise x264
+		 * briefly sees max < average and warns on every decrease. */
+		if (enc->cfg.bitrate < e->ctx->bit_rate) {
+			e->ctx->bit_rate = enc->cfg.bitrate;
+			e->vbv_pending = true;
+		} else {
+			set_rate(e->ctx, enc->cfg.bitrate);
+		}
 		return 0;
 	}
 	/* No runtime reconfiguration in this libavcodec for this encoder:

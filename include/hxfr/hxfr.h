@@ -156,8 +156,8 @@ struct hxfr_frame_request {
 	size_t pixels_len;
 };
 
-/** FRAME_RESPONSE (0x02), 28 bytes + nal_count x (u32 size + data). */
-#define HXFR_FRAME_RESPONSE_SIZE 28u
+/** FRAME_RESPONSE (0x02): 24 fixed bytes, then (unless DROPPED) u32 size + AU. */
+#define HXFR_FRAME_RESPONSE_SIZE 24u
 struct hxfr_frame_response {
 	int64_t pts_ns, dts_ns;
 	uint8_t is_keyframe;

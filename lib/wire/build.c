@@ -9,7 +9,7 @@ ssize_t hxfr_build_frame_request(uint8_t *buf, size_t cap, uint16_t session,
 	uint64_t payload = HXFR_FRAME_REQUEST_SIZE + (uint64_t)m->pixels_len;
 	uint8_t flags = m->pixels_len ? HXFR_FLAG_PIXEL_DATA : 0;
 
-	if (payload > HXFR_MAX_PAYLOAD_HARD || m->force_keyframe > 1)
+	if (m->pixels_len > HXFR_MAX_PAYLOAD_HARD - HXFR_FRAME_REQUEST_SIZE || m->force_keyframe > 1)
 		return -EINVAL;
 	wr_init(&w, buf, cap);
 	wr_header(&w, HXFR_FRAME_REQUEST, flags, session, (uint32_t)payload);
@@ -32,8 +32,9 @@ ssize_t hxfr_build_frame_response(uint8_t *buf, size_t cap, uint16_t session, ui
 	bool dropped = flags & HXFR_FLAG_DROPPED;
 	uint64_t payload = HXFR_FRAME_RESPONSE_SIZE + (dropped ? 0 : 4 + (uint64_t)m->au_len);
 
-	if (payload > HXFR_MAX_PAYLOAD_HARD || m->is_keyframe > 1 ||
-	    (flags & ~(HXFR_FLAG_REPLAYED | HXFR_FLAG_DROPPED)) || (dropped && m->au_len))
+	if (m->au_len > HXFR_MAX_PAYLOAD_HARD - HXFR_FRAME_RESPONSE_SIZE - 4 || m->is_keyframe > 1 ||
+	    (flags & ~(HXFR_FLAG_REPLAYED | HXFR_FLAG_DROPPED)) ||
+	    (dropped ? m->au_len != 0 : m->au_len == 0))
 		return -EINVAL;
 	wr_init(&w, buf, cap);
 	wr_header(&w, HXFR_FRAME_RESPONSE, flags, session, (uint32_t)payload);
@@ -138,6 +139,8 @@ ssize_t hxfr_build_scanout_resp(uint8_t *buf, size_t cap, uint16_t session,
 {
 	struct wr w;
 
+	if (strnlen(m->name, HXFR_NAME_MAX) == HXFR_NAME_MAX)
+		return -EINVAL; /* no room for the NUL */
 	wr_init(&w, buf, cap);
 	wr_header(&w, HXFR_SCANOUT_RESP, 0, session, HXFR_SCANOUT_RESP_SIZE);
 	wr_u32(&w, m->id);
@@ -162,6 +165,8 @@ ssize_t hxfr_build_hello(uint8_t *buf, size_t cap, uint16_t session, const struc
 {
 	struct wr w;
 
+	if (strnlen(m->name, HXFR_SHORT_NAME_MAX) == HXFR_SHORT_NAME_MAX)
+		return -EINVAL; /* no room for the NUL */
 	wr_init(&w, buf, cap);
 	wr_header(&w, HXFR_HELLO, 0, session, HXFR_HELLO_SIZE);
 	wr_u32(&w, m->version);
@@ -177,6 +182,8 @@ ssize_t hxfr_build_hello_resp(uint8_t *buf, size_t cap, uint16_t session,
 {
 	struct wr w;
 
+	if (strnlen(m->encoder, HXFR_SHORT_NAME_MAX) == HXFR_SHORT_NAME_MAX)
+		return -EINVAL; /* no room for the NUL */
 	wr_init(&w, buf, cap);
 	wr_header(&w, HXFR_HELLO_RESP, 0, session, HXFR_HELLO_RESP_SIZE);
 	wr_u32(&w, m->version);
@@ -199,6 +206,8 @@ ssize_t hxfr_build_shm_attach(uint8_t *buf, size_t cap, uint16_t session,
 {
 	struct wr w;
 
+	if (strnlen(m->name, HXFR_SHORT_NAME_MAX) == HXFR_SHORT_NAME_MAX)
+		return -EINVAL; /* no room for the NUL */
 	wr_init(&w, buf, cap);
 	wr_header(&w, HXFR_SHM_ATTACH, 0, session, HXFR_SHM_ATTACH_SIZE);
 	wr_u64(&w, m->ring_offset);

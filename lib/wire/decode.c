@@ -156,6 +156,9 @@ int hxfr_decode_frame_response(const struct hxfr_msg *msg, struct hxfr_frame_res
 
 int hxfr_decode_empty(const struct hxfr_msg *msg, const char **why)
 {
+	if (msg->hdr.type != HXFR_KEYFRAME_REQ && msg->hdr.type != HXFR_PING &&
+	    msg->hdr.type != HXFR_PONG)
+		return fail(why, -EINVAL, "wrong message type for this decoder");
 	if (msg->hdr.flags)
 		return fail(why, -ENOTSUP, "unknown header flags");
 	if (msg->hdr.payload_size != 0)

@@ -66,7 +66,8 @@ int hxfr_format_frame_size(uint32_t fourcc, uint32_t width, uint32_t height, uin
 		s = i == 0 ? stride : (planes == 2 ? stride : ((uint64_t)stride + 1) / 2);
 		if (s < min_stride)
 			return -EINVAL;
-		total += s * rows; /* < 2^32 * 2^14 per plane: no overflow in 64 bits */
+		if (__builtin_mul_overflow(s, rows, &s) || __builtin_add_overflow(total, s, &total))
+			return -EOVERFLOW; /* width/height are not capped here */
 	}
 	*size = total;
 	return 0;

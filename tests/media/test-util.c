@@ -41,6 +41,23 @@ static void put_bgrx(struct tu_picture *pic, uint32_t x, uint32_t y, uint32_t rg
 	p[3] = 0xff;
 }
 
+static uint32_t scale_rgb(uint32_t rgb, unsigned num, unsigned den)
+{
+	uint32_t out = 0;
+
+	for (unsigned shift = 0; shift < 24; shift += 8)
+		out |= (((rgb >> shift) & 0xff) * num / den) << shift;
+	return out;
+}
+
+/* Black-on-white pseudo glyphs: fine detail like text on a desktop. */
+static bool text_pixel(uint32_t x, uint32_t y)
+{
+	uint32_t h = (x / 2) * 73856093u ^ (y / 2) * 19349663u;
+
+	return (y % 12) < 9 && (x % 8) < 6 && (h >> 13) % 3 == 0;
+}
+
 void tu_picture_draw_bars(struct tu_picture *pic, unsigned frame)
 {
 	static const uint32_t bars[8] = { 0xc0c0c0, 0xc0c000, 0x00c0c0, 0x00c000,
@@ -49,9 +66,13 @@ void tu_picture_draw_bars(struct tu_picture *pic, unsigned frame)
 
 	for (uint32_t y = 0; y < pic->height; y++) {
 		for (uint32_t x = 0; x < pic->width; x++) {
-			bool square = x >= sx && x < sx + 32 && y >= sy && y < sy + 32;
+			uint32_t rgb = scale_rgb(bars[x * 8 / pic->width], 192 + (x + y) % 64, 255);
 
-			put_bgrx(pic, x, y, square ? 0xffffff : bars[x * 8 / pic->width]);
+			if (x < pic->width / 2 && y < pic->height / 4)
+				rgb = text_pixel(x, y) ? 0x000000 : 0xffffff;
+			if (x >= sx && x < sx + 32 && y >= sy && y < sy + 32)
+				rgb = ((x - sx) / 4 + (y - sy) / 4) % 2 ? 0xffffff : 0x2040c0;
+			put_bgrx(pic, x, y, rgb);
 		}
 	}
 }
@@ -102,17 +123,15 @@ struct tu_decoder {
 	AVFrame *frame;
 };
 
-struct tu_decoder *tu_decoder_new(void)
+struct tu_decoder *tu_decoder_new(bool low_delay)
 {
 	struct tu_decoder *dec = g_new0(struct tu_decoder, 1);
 	const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
 
 	g_assert_nonnull(codec);
 	dec->ctx = avcodec_alloc_context3(codec);
-	/* Output each picture as soon as it is decoded (what a browser does
-	 * given max_num_reorder_frames = 0); one thread, as frame threads
-	 * delay output by design. */
-	dec->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
+	if (low_delay)
+		dec->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
 	dec->ctx->thread_count = 1;
 	g_assert_cmpint(avcodec_open2(dec->ctx, codec, NULL), ==, 0);
 	dec->pkt = av_packet_alloc();

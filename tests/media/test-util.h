@@ -25,7 +25,8 @@ struct tu_picture {
 struct tu_picture *tu_picture_new(uint32_t width, uint32_t height);
 void tu_picture_free(struct tu_picture *pic);
 
-/* Eight colour bars with a 32x32 white square moving 4 px per frame. */
+/* Eight colour bars with a diagonal ramp, a block of text-like detail and a
+ * 32x32 checkered square moving 4 px per frame. */
 void tu_picture_draw_bars(struct tu_picture *pic, unsigned frame);
 /* Pseudo-random noise (hard to compress), different every frame. */
 void tu_picture_draw_noise(struct tu_picture *pic, unsigned frame);
@@ -35,9 +36,10 @@ void tu_picture_to_nv12(struct tu_picture *pic);
 struct he_image tu_picture_bgrx_image(const struct tu_picture *pic);
 struct he_image tu_picture_nv12_image(const struct tu_picture *pic);
 
-/* H.264 decoder opened with AV_CODEC_FLAG_LOW_DELAY and one thread. */
+/* H.264 decoder with one thread (frame threads delay output by design),
+ * with AV_CODEC_FLAG_LOW_DELAY or else relying on the stream's VUI. */
 struct tu_decoder;
-struct tu_decoder *tu_decoder_new(void);
+struct tu_decoder *tu_decoder_new(bool low_delay);
 void tu_decoder_free(struct tu_decoder *dec);
 /* Send one access unit; return the picture it produced at once, or NULL if
  * the decoder produced none (i.e. it delayed output). Borrowed until the

@@ -3,7 +3,10 @@
  * malformed variant of a valid message, asserting the errno and the reason.
  * Each case starts from a template built by the builders, patches fields at
  * payload offsets, and decodes a copy in a buffer of the exact size (so that
- * AddressSanitizer catches any read past the message). */
+ * AddressSanitizer catches any read past the message).
+ *
+ * Not reachable from the wire, so not covered: check_stride()'s "bad plane"
+ * (the plane index always fits a format hxfr_check_geometry() accepted). */
 #include <limits.h>
 
 #include "wire-test.h"

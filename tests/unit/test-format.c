@@ -120,7 +120,7 @@ static void frame_size(void)
 		{HXFR_FMT_NV12, 8192, 8192, 8192, 0, 8192ull * 8192 * 3 / 2},
 		{HXFR_FMT_I420, 8192, 8192, 65536, 0, (1ull << 29) + 2 * (32768ull * 4096)},
 		/* Not limited to 8192 here, so 64 bits must hold... */
-		{HXFR_FMT_BGRX, 1u << 30, UINT32_MAX, UINT32_MAX, 0,
+		{HXFR_FMT_BGRX, (1u << 30) - 1, UINT32_MAX, UINT32_MAX, 0,
 		 (uint64_t)UINT32_MAX * UINT32_MAX},
 		/* ...or the size is refused: (2^32-1)^2 + 2 * 2^62 does not fit. */
 		{HXFR_FMT_I420, UINT32_MAX, UINT32_MAX, UINT32_MAX, -EOVERFLOW},
