@@ -145,7 +145,7 @@ struct hxfr_header {
 /** FRAME_REQUEST (0x01), 44 bytes (+ pixels when HXFR_FLAG_PIXEL_DATA). */
 #define HXFR_FRAME_REQUEST_SIZE 44u
 struct hxfr_frame_request {
-	uint32_t resource_id; /**< GPU handle path: virtio-gpu resource; 0 with PIXEL_DATA */
+	uint32_t resource_id; /**< GPU handle path: virtio-gpu resource; ignored with PIXEL_DATA */
 	uint32_t width, height;
 	uint32_t format;      /**< HXFR_FMT_* */
 	uint32_t stride;      /**< bytes per row of plane 0 (NV12/I420: luma) */

@@ -101,12 +101,17 @@ int hxfr_ring_check_frame(const struct hxfr_ring_header *ring, const struct hxfr
 		return res;
 	if (f->slot >= ring->slot_count)
 		return fail(why, -EINVAL, "slot index past the ring's slot_count");
+	for (unsigned i = planes; i < 3; i++)
+		if (f->stride[i] || f->plane_offset[i])
+			return fail(why, -EINVAL, "stride/offset set for a plane the format lacks");
 	for (unsigned i = 0; i < planes; i++) {
 		uint64_t min_stride, rows, len, end;
 
 		hxfr_format_plane_geometry(f->format, i, f->width, f->height, &min_stride, &rows);
 		if (f->stride[i] < min_stride)
 			return fail(why, -EINVAL, "stride smaller than a row");
+		if (f->stride[i] > (1u << 16))
+			return fail(why, -E2BIG, "stride over 65536");
 		if (__builtin_mul_overflow((uint64_t)f->stride[i], rows, &len) ||
 		    __builtin_add_overflow(len, (uint64_t)f->plane_offset[i], &end))
 			return fail(why, -EOVERFLOW, "plane size overflows");

@@ -341,10 +341,10 @@ static void frame_offset_overflow(void)
 	h = ring_hdr(1, 1ull << 33);
 	f.plane_offset[0] = UINT32_MAX;
 	check(&h, &f, 0, NULL);
-	/* Stride UINT32_MAX: 2^32 * 8192 does not wrap. */
+	/* Stride UINT32_MAX: over the stride cap, before any size arithmetic. */
 	f.stride[0] = UINT32_MAX;
 	f.plane_offset[0] = 0;
-	check(&h, &f, -E2BIG, "past the slot");
+	check(&h, &f, -E2BIG, "stride over 65536");
 	/* Chroma offsets too. */
 	h = ring_hdr(1, 4096);
 	f = (struct hxfr_frame_shm){.format = HXFR_FMT_NV12, .width = 64, .height = 32,
