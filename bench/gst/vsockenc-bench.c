@@ -48,7 +48,7 @@ typedef struct
 
 typedef struct
 {
-  guint w, h, n, depth, warmup;
+  guint w, h, n, depth, warmup, reps;
   GstClockTime dur;
   guint8 *clip;                 /* mmap of the raw file */
   gsize frame_size;
@@ -288,6 +288,32 @@ out:
   return ok;
 }
 
+/* Each figure's median over @n runs (they need not come from one run). */
+static void
+median_result (Result * runs, guint n, Result * out)
+{
+#define MEDIAN(field) G_STMT_START {                                    \
+    gdouble v[15];                                                      \
+    for (guint k = 0; k < n; k++)                                       \
+      v[k] = (gdouble) runs[k].field;                                   \
+    qsort (v, n, sizeof (gdouble), cmp_double);                         \
+    out->field = v[n / 2];                                              \
+  } G_STMT_END
+  MEDIAN (fps);
+  MEDIAN (lat_mean);
+  MEDIAN (lat_p50);
+  MEDIAN (lat_p95);
+  MEDIAN (lat_max);
+  MEDIAN (cpu_ms);
+  MEDIAN (host_ms);
+  MEDIAN (cpu_pct);
+  MEDIAN (host_pct);
+  MEDIAN (frames_out);
+#undef MEDIAN
+  for (guint k = 0; k < n; k++)
+    g_free (runs[k].path);
+}
+
 static gboolean
 make_clip (Bench * b, const gchar * path)
 {
@@ -329,7 +355,12 @@ start_hostencd (const gchar * bin, const gchar * dir, gchar ** sock,
   gint fd;
 
   *sock = g_build_filename (dir, "hostencd.sock", NULL);
-  *shm = g_build_filename (dir, "shm.bin", NULL);
+  /* tmpfs, as QEMU's memory-backend-file for ivshmem usually is: a
+   * shared mapping of a disk file would also pay for writeback */
+  if (g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR))
+    *shm = g_strdup_printf ("/dev/shm/vsockenc-bench-%d.shm", getpid ());
+  else
+    *shm = g_build_filename (dir, "shm.bin", NULL);
   fd = open (*shm, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0 || ftruncate (fd, 256 << 20) < 0) {
     g_printerr ("%s: %s\n", *shm, g_strerror (errno));
@@ -369,8 +400,8 @@ print_table (Bench * b, const Mode * modes, Result res[][3], guint n_modes)
 {
   printf ("\n%ux%u BGRx, %u frames at %u fps, vsockenc max-inflight=%u; "
       "fps and latency leave out the first %u frames (encoder set-up), CPU "
-      "counts every frame\n\n", b->w, b->h, b->n,
-      (guint) (GST_SECOND / b->dur), b->depth, b->warmup);
+      "counts every frame; medians of %u runs\n\n", b->w, b->h, b->n,
+      (guint) (GST_SECOND / b->dur), b->depth, b->warmup, b->reps);
   printf ("| run | encoder | frames out | fps | latency mean / p50 / p95 / "
       "max (ms) | pipeline CPU ms/frame (%% core) | hostencd CPU ms/frame "
       "(%% core) | total CPU ms/frame |\n");
@@ -398,7 +429,7 @@ main (int argc, char **argv)
   g_autofree gchar *self_dir = g_path_get_dirname (exe ? exe : argv[0]);
   g_autofree gchar *hostencd = NULL, *size = NULL, *keep = NULL;
   g_autofree gchar *dir = NULL, *clip = NULL, *sock = NULL, *shm = NULL;
-  gint frames = 300, depth = 2;
+  gint frames = 300, depth = 2, repeat = 1;
   GOptionEntry entries[] = {
     {"hostencd", 0, 0, G_OPTION_ARG_FILENAME, &hostencd,
         "hostencd to run (default: ../daemon/hostencd from this program)",
@@ -408,6 +439,9 @@ main (int argc, char **argv)
         "Frame size (default 1920x1080)", "WxH"},
     {"depth", 'd', 0, G_OPTION_ARG_INT, &depth,
         "vsockenc max-inflight (default 2)", "N"},
+    {"repeat", 'r', 0, G_OPTION_ARG_INT, &repeat,
+        "Run each case N times, interleaved, and report the medians "
+        "(default 1)", "N"},
     {"keep", 0, 0, G_OPTION_ARG_FILENAME, &keep,
         "Work in DIR and keep the clip and hostencd's log", "DIR"},
     {NULL}
@@ -480,25 +514,33 @@ main (int argc, char **argv)
       {"vsockenc inline", inline_desc},
     };
 
-    for (guint live = 0; live < 2; live++) {
-      b.live = live;
-      for (guint i = 0; i < 3; i++) {
-        fprintf (stderr, "%s, %s ...\n", modes[i].name,
-            live ? "live" : "throughput");
-        if (!run_mode (&b, &modes[i], i ? host : 0, &res[live][i]))
-          fprintf (stderr, "  failed\n");
-        else if (res[live][i].path)
-          fprintf (stderr, "  frame path: %s\n", res[live][i].path);
+    guint reps = b.reps = (guint) CLAMP (repeat, 1, 15);
+    Result all[2][3][15];
+
+    memset (all, 0, sizeof (all));
+    for (guint rep = 0; rep < reps; rep++)
+      for (guint live = 0; live < 2; live++) {
+        b.live = live;
+        for (guint i = 0; i < 3; i++) {
+          fprintf (stderr, "%s, %s (%u/%u) ...\n", modes[i].name,
+              live ? "live" : "throughput", rep + 1, reps);
+          if (!run_mode (&b, &modes[i], i ? host : 0, &all[live][i][rep]))
+            fprintf (stderr, "  failed\n");
+          else if (all[live][i][rep].path)
+            fprintf (stderr, "  frame path: %s\n", all[live][i][rep].path);
+        }
       }
-    }
+    for (guint live = 0; live < 2; live++)
+      for (guint i = 0; i < 3; i++)
+        median_result (all[live][i], reps, &res[live][i]);
     print_table (&b, modes, res, 3);
   }
   kill (host, SIGTERM);
   waitpid (host, NULL, 0);
   munmap (b.clip, b.frame_size * b.n);
+  unlink (shm);
   if (!keep) {
     unlink (clip);
-    unlink (shm);
     {
       g_autofree gchar *log = g_build_filename (dir, "hostencd.log", NULL);
 
@@ -506,9 +548,6 @@ main (int argc, char **argv)
     }
     rmdir (dir);
   }
-  for (guint l = 0; l < 2; l++)
-    for (guint i = 0; i < 3; i++)
-      g_free (res[l][i].path);
   g_free (b.t_in);
   g_free (b.t_out);
   return 0;
