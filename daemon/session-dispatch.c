@@ -30,9 +30,11 @@ static void on_hello(struct he_session *s, const struct hxfr_msg *msg)
 		return;
 	}
 	if ((m.version >> 16) != HXFR_VERSION_MAJOR) {
+		/* Set first: the reply may be flushed (and the queue found
+		 * empty) inside session_error() already. */
+		s->close_after_flush = true;
 		session_error(s, msg->hdr.type, HXFR_ERR_VERSION,
 			      "protocol major version not supported (host speaks 1)");
-		s->close_after_flush = true;
 		return;
 	}
 	if (he_shm_regions_count(s->d->regions) > 0)
@@ -162,6 +164,7 @@ static void on_enable_scanout(struct he_session *s, const struct hxfr_msg *msg)
 	}
 	if (s->source && he_source_id(s->source) != m.id) {
 		/* re-register the existing source under the scanout id */
+		session_frames_abandon(s);
 		he_daemon_remove_source(s->d, s->source);
 		he_source_destroy(s->source);
 		s->source = NULL;
@@ -184,7 +187,7 @@ static void on_disable_scanout(struct he_session *s, const struct hxfr_msg *msg)
 	}
 	ok = s->scanout_id == id;
 	if (ok) {
-		session_frames_clear(s);
+		session_frames_abandon(s);
 		if (s->source) {
 			he_daemon_remove_source(s->d, s->source);
 			he_source_destroy(s->source);

@@ -101,6 +101,22 @@ static GBytes *response_prefix(struct he_au *au, int64_t pts_ns, bool dropped)
 	return g_bytes_new(buf, (size_t)n);
 }
 
+/* The session's source is going away with frames still in it: their
+ * results will never come back, so answer each now (DROPPED, no data), in
+ * order. The guest gets its one reply per request and its shm slots back. */
+void session_frames_abandon(struct he_session *s)
+{
+	for (GList *l = s->pending.head; l; l = l->next) {
+		struct pending *p = l->data;
+
+		if (p->ready)
+			continue;
+		p->reply[0] = response_prefix(NULL, p->pts_ns, true);
+		p->ready = true;
+	}
+	flush_pending(s);
+}
+
 static void on_result(void *owner, uint64_t tag, struct he_au *au, int32_t code, const char *why)
 {
 	struct he_session *s = owner;

@@ -101,6 +101,7 @@ void session_dispatch(struct he_session *s, const struct hxfr_msg *msg, uint8_t 
 void session_frame_request(struct he_session *s, const struct hxfr_msg *msg, uint8_t *payload);
 void session_frame_shm(struct he_session *s, const struct hxfr_msg *msg);
 void session_frames_reject(struct he_session *s, uint8_t type, int32_t code, const char *why);
+void session_frames_abandon(struct he_session *s);
 void session_frames_clear(struct he_session *s);
 struct he_source *session_ensure_source(struct he_session *s);
 

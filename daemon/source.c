@@ -45,6 +45,7 @@ struct he_source {
 	GQueue jobs;
 	bool busy, quit, force_idr, have_last;
 	uint32_t pending_bitrate, bitrate, fps_num, fps_den, gop;
+	uint32_t asked_bitrate; /* --bitrate or CONFIG_REQ; 0 = derive from the size */
 	char enc_name[HXFR_SHORT_NAME_MAX];
 	bool enc_hw;
 	uint32_t width, height;
@@ -122,7 +123,8 @@ static struct he_encoder_config encoder_config(struct he_source *s, const struct
 	g_mutex_lock(&s->lock);
 	c.fps_num = s->fps_num ? s->fps_num : 30;
 	c.fps_den = s->fps_den ? s->fps_den : 1;
-	c.bitrate = s->pending_bitrate ? s->pending_bitrate : s->bitrate;
+	/* Not s->bitrate: that may be the default derived from a former size. */
+	c.bitrate = s->pending_bitrate ? s->pending_bitrate : s->asked_bitrate;
 	s->pending_bitrate = 0;
 	c.gop = s->gop;
 	g_mutex_unlock(&s->lock);
@@ -513,20 +515,22 @@ int he_source_submit(struct he_source *s, struct he_frame *f, uint64_t tag)
 {
 	struct job *j = g_new0(struct job, 1);
 	bool owned = s->owner_impl != NULL;
+	int64_t now = g_get_monotonic_time();
 
 	j->frame = he_frame_ref(f);
 	j->tag = tag;
 	j->has_tag = owned;
 	j->force_idr = f->force_idr || (owned && s->owner_needs_idr);
-	j->submit_us = g_get_monotonic_time();
+	j->submit_us = now;
 	if (!queue_job(s, j, owned)) {
 		he_frame_unref(j->frame);
 		g_free(j);
 		he_stats_count(&s->stats, &s->stats.frames_dropped, 1);
 		return -EBUSY;
 	}
+	/* j belongs to the worker now, which may have freed it already */
 	s->owner_needs_idr = false;
-	s->last_submit_us = j->submit_us;
+	s->last_submit_us = now;
 	he_stats_count(&s->stats, &s->stats.frames_in, 1);
 	return 0;
 }
@@ -581,6 +585,7 @@ struct he_source *he_source_new(struct he_daemon *d, uint32_t id, const char *na
 	s->results = g_async_queue_new();
 	s->gop_aus = g_ptr_array_new_with_free_func((GDestroyNotify)he_au_unref);
 	s->bitrate = d->cfg.bitrate;
+	s->asked_bitrate = d->cfg.bitrate;
 	s->gop = d->cfg.gop;
 	g_strlcpy(s->enc_name, d->encoder_name ? d->encoder_name : "", sizeof(s->enc_name));
 	he_stats_init(&s->stats);
@@ -646,6 +651,7 @@ void he_source_set_bitrate(struct he_source *s, uint32_t bps)
 {
 	g_mutex_lock(&s->lock);
 	s->pending_bitrate = bps;
+	s->asked_bitrate = bps;
 	g_mutex_unlock(&s->lock);
 }
 
