@@ -14,6 +14,7 @@
 #define READ_BUDGET (8u << 20)     /* bytes read per wakeup, for fairness */
 #define WRITE_STALL_S 30           /* no write progress for this long: close */
 #define GUEST_QUEUE_MAX (64u << 20) /* replies a guest leaves unread: close */
+#define MAX_CONTROL_PAYLOAD 4096u   /* every message but FRAME_REQUEST is smaller */
 
 /* One queued piece of output. */
 struct out_chunk {
@@ -53,6 +54,8 @@ struct he_session {
 	int32_t discard_code;
 	const char *discard_why;
 	int64_t msg_start_us;
+	int64_t last_progress_us;
+	uint64_t reserved;  /* payload bytes counted in d->inflight_bytes */
 
 	/* output */
 	GQueue out;

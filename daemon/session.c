@@ -154,6 +154,14 @@ void session_error(struct he_session *s, uint8_t type, int32_t code, const char 
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
+/* A payload being received counts against the in-flight limit too, so
+ * that many sessions sending headers only cannot pin memory. */
+static void release_reservation(struct he_session *s)
+{
+	s->d->inflight_bytes -= s->reserved;
+	s->reserved = 0;
+}
+
 static gboolean destroy_idle(gpointer data)
 {
 	he_session_destroy(data);
@@ -201,6 +209,7 @@ void he_session_destroy(struct he_session *s)
 		g_source_unref(s->timer);
 	}
 	g_free(s->payload);
+	release_reservation(s);
 	close(s->fd);
 	he_daemon_session_removed(s->d, s);
 	he_stats_clear(&s->stats);
@@ -210,18 +219,34 @@ void he_session_destroy(struct he_session *s)
 
 /* ---- input -------------------------------------------------------------- */
 
+
+static void discard(struct he_session *s, int32_t code, const char *why)
+{
+	s->discard = true;
+	s->discard_code = code;
+	s->discard_why = why;
+}
+
 static void message_done(struct he_session *s)
 {
 	struct hxfr_msg msg = { .hdr = s->h, .payload = s->payload,
 				.total = HXFR_HEADER_SIZE + (size_t)s->h.payload_size };
 	uint8_t *payload = s->payload;
 
+	release_reservation(s);
 	he_stats_record(&s->stats, HE_STAGE_RECEIVE, g_get_monotonic_time() - s->msg_start_us);
 	he_stats_count(&s->stats, &s->stats.bytes_in, msg.total);
 	s->payload = NULL;
 	s->in_payload = false;
 	s->hdr_got = 0;
 	s->payload_got = 0;
+	if (s->discard && s->discard_code == 0) {
+		/* an unknown type, skipped by its size */
+		s->discard = false;
+		msg.payload = NULL;
+		session_dispatch(s, &msg, NULL);
+		return;
+	}
 	if (s->discard) {
 		s->discard = false;
 		g_free(payload);
@@ -249,19 +274,25 @@ static int header_done(struct he_session *s)
 	s->discard = false;
 	if (s->h.payload_size == 0)
 		return 0;
-	if (s->h.type == HXFR_FRAME_REQUEST &&
-	    s->d->inflight_bytes + s->h.payload_size > s->d->cfg.max_inflight_bytes) {
-		s->discard = true;
-		s->discard_code = HXFR_ERR_LIMIT;
-		s->discard_why = "host's bytes-in-flight limit reached; frame not accepted";
+	if (!hxfr_type_known(s->h.type)) {
+		discard(s, 0, NULL); /* skipped without storing it */
+		return 0;
+	}
+	if (s->h.type != HXFR_FRAME_REQUEST && s->h.payload_size > MAX_CONTROL_PAYLOAD) {
+		discard(s, HXFR_ERR_INVALID_MSG, "payload size does not match the message layout");
+		return 0;
+	}
+	if (s->d->inflight_bytes + s->h.payload_size > s->d->cfg.max_inflight_bytes) {
+		discard(s, HXFR_ERR_LIMIT, "host's bytes-in-flight limit reached; frame not accepted");
 		return 0;
 	}
 	s->payload = g_try_malloc(s->h.payload_size);
 	if (!s->payload) {
-		s->discard = true;
-		s->discard_code = HXFR_ERR_LIMIT;
-		s->discard_why = "host out of memory for this message";
+		discard(s, HXFR_ERR_LIMIT, "host out of memory for this message");
+		return 0;
 	}
+	s->reserved = s->h.payload_size;
+	s->d->inflight_bytes += s->reserved;
 	return 0;
 }
 
@@ -297,9 +328,10 @@ static int consume(struct he_session *s, size_t n)
 	size_t need;
 	int res;
 
+	s->last_progress_us = g_get_monotonic_time();
 	if (!s->in_payload) {
 		if (s->hdr_got == 0)
-			s->msg_start_us = g_get_monotonic_time();
+			s->msg_start_us = s->last_progress_us;
 		s->hdr_got += n;
 		res = hxfr_frame(s->hdr, s->hdr_got, s->d->cfg.max_payload, &msg, &need);
 		if (res < 0)
@@ -367,7 +399,8 @@ static gboolean on_timer(gpointer data)
 	int64_t now = g_get_monotonic_time();
 	bool mid = s->hdr_got || s->in_payload;
 
-	if (mid && now - s->msg_start_us > (int64_t)s->d->cfg.idle_timeout_s * G_USEC_PER_SEC) {
+	/* A stall timer: a slow but steady large frame is not cut off. */
+	if (mid && now - s->last_progress_us > (int64_t)s->d->cfg.idle_timeout_s * G_USEC_PER_SEC) {
 		he_guest_log(s->peer, "stalled mid-message for %us: closing",
 			     s->d->cfg.idle_timeout_s);
 		session_close_later(s, "stalled mid-message");
