@@ -7,6 +7,8 @@
 #include <glib-unix.h>
 #include <limits.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -417,8 +419,10 @@ static void set_socket_options(int fd)
 
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	/* Only meaningful on TCP; harmless errors elsewhere. */
+	/* Only meaningful on TCP; harmless errors elsewhere. Replies are
+	 * latency-critical: no Nagle delay. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 struct he_session *he_session_new(struct he_daemon *d, int fd, const char *peer)

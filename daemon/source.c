@@ -301,9 +301,18 @@ static gboolean drain_results(gpointer data);
 static void post_result(struct he_source *s, struct result *r)
 {
 	g_async_queue_push(s->results, g_memdup2(r, sizeof(*r)));
-	if (g_atomic_int_compare_and_exchange(&s->wakeup_pending, 0, 1))
-		g_main_context_invoke_full(s->ctx, G_PRIORITY_DEFAULT, drain_results,
-					   source_ref(s), (GDestroyNotify)source_unref);
+	/* An idle source, not g_main_context_invoke(): that would run the
+	 * handler on this thread whenever the main context is not owned
+	 * (e.g. during shutdown), racing the main thread. */
+	if (g_atomic_int_compare_and_exchange(&s->wakeup_pending, 0, 1)) {
+		GSource *idle = g_idle_source_new();
+
+		g_source_set_priority(idle, G_PRIORITY_DEFAULT);
+		g_source_set_callback(idle, drain_results, source_ref(s),
+				      (GDestroyNotify)source_unref);
+		g_source_attach(idle, s->ctx);
+		g_source_unref(idle);
+	}
 }
 
 static gpointer worker_main(gpointer data)

@@ -410,6 +410,8 @@ void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketCo
 	v->sock = soup_server_message_get_socket(msg);
 	if (v->sock)
 		g_object_ref(v->sock);
+	if (v->sock)
+		g_socket_set_option(v->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 	v->peer = g_strdup(soup_server_message_get_remote_host(msg));
 	v->client = client && *client && strlen(client) <= 128 ? g_strdup(client)
 							       : g_uuid_string_random();

@@ -1,0 +1,1039 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// hostenc player: WebSocket (docs/web.md) → WebCodecs VideoDecoder → 2D canvas.
+//
+// Pipeline: one binary message per H.264 access unit (Annex B) → one
+// EncodedVideoChunk → decode (1 in, 1 out with optimizeForLatency) → keep only
+// the newest VideoFrame → draw it once per requestAnimationFrame, closing every
+// frame that is not drawn. Input on the focused canvas goes back as JSON.
+//
+// Page URL parameters: source (default 0), token (passed through), bench=1
+// (read the test pattern's code strip on every painted frame, glass-to-glass
+// samples in window.hostenc.bench), stats=1 (show the overlay at start).
+
+const HEADER_BYTES = 24;
+const KIND_VIDEO = 1;
+const FLAG_KEY = 1;
+const FLAG_REPLAYED = 2;
+
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 10000;
+const WATCHDOG_MS = 3000;
+const STALE_MS = 10000;       // no message at all for this long: the socket is dead
+const PING_INTERVAL_MS = 2000;
+const MAX_DECODE_LAG_MS = 1000; // oldest chunk still in the decoder: resync at the next IDR
+const BENCH_MAX_SAMPLES = 100000;
+
+// Codec strings offered to the server, most basic first. Only those the
+// browser's isConfigSupported accepts are sent.
+const CANDIDATE_CODECS = [
+	'avc1.42e01f', 'avc1.42c01f', 'avc1.42e028', 'avc1.42c028', 'avc1.42e033', 'avc1.42c033',
+	'avc1.4d401f', 'avc1.4d4028', 'avc1.4d4033',
+	'avc1.64001f', 'avc1.640028', 'avc1.640033',
+];
+const ACCELERATIONS = ['prefer-hardware', 'no-preference', 'prefer-software'];
+
+const params = new URLSearchParams(location.search);
+const sourceId = params.get('source') || '0';
+const token = params.get('token');
+const benchMode = params.get('bench') === '1';
+
+const $ = (id) => document.getElementById(id);
+const canvas = $('screen');
+const statusEl = $('status');
+const messageEl = $('message');
+const statsEl = $('stats');
+const statsButton = $('stats-button');
+
+// ---------------------------------------------------------------------------
+// The test pattern's code strip (daemon/pattern/pattern.h, "Code strip").
+// ---------------------------------------------------------------------------
+
+/** Grid geometry of the test pattern for a W x H picture. */
+export function patternLayout(w, h) {
+	const u = Math.max(1, Math.min(Math.floor(w / 64), Math.floor(h / 36)));
+	const ox = Math.floor((w - 64 * u) / 2);
+	const oy = Math.floor((h - 36 * u) / 2);
+	return {
+		u, ox, oy,
+		// The code strip: grid (2, 30, 36, 5).
+		strip: { x: ox + 2 * u, y: oy + 30 * u, w: 36 * u, h: 5 * u },
+	};
+}
+
+function crc8(bytes) {
+	let crc = 0;
+	for (const b of bytes) {
+		crc ^= b;
+		for (let i = 0; i < 8; i++)
+			crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
+	}
+	return crc;
+}
+
+/**
+ * Read the code strip from RGBA pixels that cover the strip area exactly
+ * (as returned by getImageData(strip.x, strip.y, strip.w, strip.h)).
+ * @returns {{frame, timeMs, pointerX, pointerY, keyCode, keyCount, clickCount}|
+ *           {error: string}}
+ */
+export function readStripPixels(rgba, u) {
+	const stripW = 36 * u;
+	const side = Math.max(1, Math.floor(u / 2));
+	const inset = Math.floor(u / 4);
+	const dark = (row, col) => {
+		let sum = 0;
+		const x0 = col * u + inset, y0 = row * u + inset;
+		for (let j = 0; j < side; j++) {
+			let p = ((y0 + j) * stripW + x0) * 4;
+			for (let i = 0; i < side; i++, p += 4)
+				sum += (77 * rgba[p] + 150 * rgba[p + 1] + 29 * rgba[p + 2]) >> 8;
+		}
+		return sum < 128 * side * side;
+	};
+	for (let c = 0; c < 36; c++)
+		if (dark(0, c) !== (c % 2 === 0))
+			return { error: 'guard' };
+	const words = [];
+	for (let r = 1; r <= 4; r++) {
+		if (!dark(r, 0) || dark(r, 1) || dark(r, 34) || !dark(r, 35))
+			return { error: 'guard' };
+		let word = 0;
+		for (let c = 2; c <= 33; c++)
+			word = ((word << 1) | (dark(r, c) ? 1 : 0)) >>> 0;
+		words.push(word);
+	}
+	const bytes = [];
+	for (const w of words)
+		bytes.push(w >>> 24, (w >>> 16) & 0xff, (w >>> 8) & 0xff, w & 0xff);
+	if (crc8(bytes.slice(0, 15)) !== bytes[15])
+		return { error: 'crc' };
+	return {
+		frame: words[0],
+		timeMs: words[1],
+		pointerX: words[2] >>> 16,
+		pointerY: words[2] & 0xffff,
+		keyCode: words[3] >>> 24,
+		keyCount: (words[3] >>> 16) & 0xff,
+		clickCount: (words[3] >>> 8) & 0xff,
+	};
+}
+
+/** Read the code strip from a 2D context holding a w x h pattern picture. */
+export function readStrip(ctx2d, w, h) {
+	const { u, strip } = patternLayout(w, h);
+	if (strip.x + strip.w > w || strip.y + strip.h > h)
+		return { error: 'size' };
+	const img = ctx2d.getImageData(strip.x, strip.y, strip.w, strip.h);
+	return readStripPixels(img.data, u);
+}
+
+// ---------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------
+
+/** Wall clock in ms with sub-ms resolution (same clock as Date.now()). */
+const wallMs = () => performance.timeOrigin + performance.now();
+
+/** Ring of recent samples with percentiles. */
+class Samples {
+	constructor(n) { this.n = n; this.a = []; }
+	push(v) { this.a.push(v); if (this.a.length > this.n) this.a.shift(); }
+	get length() { return this.a.length; }
+	pct(p) {
+		if (!this.a.length) return NaN;
+		const s = [...this.a].sort((x, y) => x - y);
+		return s[Math.min(s.length - 1, Math.floor((s.length - 1) * p + 0.5))];
+	}
+	clear() { this.a = []; }
+}
+
+function makeClientId() {
+	const key = 'hostenc.client';
+	let id = null;
+	try { id = sessionStorage.getItem(key); } catch { /* storage disabled */ }
+	if (!id) {
+		id = (crypto.randomUUID ? crypto.randomUUID()
+			: Array.from(crypto.getRandomValues(new Uint8Array(16)),
+				(b) => b.toString(16).padStart(2, '0')).join(''));
+		try { sessionStorage.setItem(key, id); } catch { /* keep it for this load */ }
+	}
+	return id;
+}
+
+function fmt(v, digits = 1) {
+	return Number.isFinite(v) ? v.toFixed(digits) : '–';
+}
+
+// ---------------------------------------------------------------------------
+// State and the test hook
+// ---------------------------------------------------------------------------
+
+const clientId = makeClientId();
+
+const hook = {
+	state: 'starting',   // starting|connecting|waiting|streaming|stalled|backoff|hidden|superseded|unauthorized|unsupported|error
+	client: clientId,
+	source: sourceId,
+	painted: 0,          // frames drawn on the canvas (all connections)
+	paintedThisConnection: 0,
+	decoded: 0,          // VideoFrames out of the decoder
+	received: 0,         // video messages received (all connections)
+	keyframes: 0,
+	lastSeq: null,       // sequence number of the newest video message
+	lastKeySeq: null,    // ... and of the newest keyframe
+	replayed: 0,         // received with flag bit 1 (GOP replay)
+	firstFlags: [],      // flags of the first 16 video messages of the current connection
+	firstSeq: null,      // sequence number of the first video message of this connection
+	firstLiveSeq: null,  // ... and of its first live (not replayed) one
+	replayedThisConnection: 0,
+	lastPaintedCaptureUs: null, // capture time (source clock, µs) of the frame on the canvas
+	lastPaintedSeq: null,
+	lastPaintedReplayed: false,
+	firstPaintedReplayed: null, // whether the first frame painted on this connection was a replay
+	lastCode: null,      // code strip of the last painted frame (bench mode, or readStrip())
+	connects: 0,
+	reconnects: 0,
+	lastClose: null,     // {code, reason, wasClean}
+	server: null,        // the server's init message
+	decoderErrors: 0,
+	acceleration: null,
+	get render() { return renderMode; }, // 'copy' or 'draw', see "Rendering" below
+	message: '',
+	get stats() { return computeStats(); },
+	events: [],          // the last 64 notable events [ms since load, text], for debugging
+	// Bench mode: per painted live frame, glass-to-glass ms (paint wall clock −
+	// capture ms read from the code strip in the painted pixels), the frame
+	// number read from the strip, and where the time went: [received,
+	// decoded, converted (ready to paint), rAF callback started, drawn] ms
+	// after capture (from the header's capture µs).
+	bench: benchMode ? {
+		samples: [], frames: [], stages: [], errors: 0,
+		reset() { this.samples.length = 0; this.frames.length = 0; this.stages.length = 0; this.errors = 0; },
+	} : null,
+	/** Read the code strip from the canvas now (also updates lastCode). */
+	readStrip() {
+		const code = readStrip(ctx, canvas.width, canvas.height);
+		if (!code.error) hook.lastCode = code;
+		return code;
+	},
+	patternLayout,
+	readStripPixels,
+};
+window.hostenc = hook;
+
+let ctx = null;
+let ws = null;
+let decoder = null;
+let codec = null;
+let accelIndex = 0;
+let accelWorked = false;
+let errorsWithoutOutput = 0;
+let waitingForKey = true;
+let rafId = 0;
+let videoW = 0, videoH = 0;
+let attempt = 0;           // reconnect attempts since the last successful paint
+let reconnectTimer = 0;
+let reconnectWanted = false;
+let pingTimer = 0;
+let lastMessageAt = 0;
+let lastPaintAt = 0;
+let connectedAt = 0;
+let terminal = false;      // 4000 / 4001 / unsupported: never reconnect
+let statsVisible = params.get('stats') === '1';
+
+// Per-chunk bookkeeping, keyed by timestamp (capture µs): decode() time and flags.
+const inflight = new Map();
+
+// Clock: offset (µs) to add to this machine's wall clock to get the source's.
+let clockOffsetUs = 0;
+let bestRttMs = Infinity;
+const pongs = [];          // recent {rtt, offset}
+
+// Statistics
+const st = {
+	bytes: 0,
+	bytesWindow: [],       // [t, bytes]
+	paintTimes: [],        // paint instants in the last second
+	decodeMs: new Samples(120),
+	drawMs: new Samples(120),
+	e2eMs: new Samples(120),
+	rttMs: NaN,
+	dropped: 0,            // decoded but replaced by a newer frame before the next rAF
+	skipped: 0,            // chunks not decoded while waiting for a keyframe
+};
+
+function logEvent(text) {
+	hook.events.push([Math.round(performance.now()), text]);
+	if (hook.events.length > 64) hook.events.shift();
+}
+
+// ---------------------------------------------------------------------------
+// UI
+// ---------------------------------------------------------------------------
+
+function setState(state, text) {
+	if (state !== hook.state) logEvent(`state ${state}: ${text}`);
+	hook.state = state;
+	statusEl.dataset.state = state;
+	statusEl.textContent = text;
+}
+
+function showMessage(text, fatal = false) {
+	hook.message = text;
+	messageEl.textContent = text;
+	messageEl.classList.toggle('fatal', fatal);
+	messageEl.hidden = false;
+}
+
+function hideMessage() {
+	if (messageEl.classList.contains('fatal')) return;
+	hook.message = '';
+	messageEl.hidden = true;
+}
+
+function setStatsVisible(v) {
+	statsVisible = v;
+	statsEl.hidden = !v;
+	statsButton.setAttribute('aria-pressed', String(v));
+	if (v) updateStats();
+}
+
+/** The numbers of the stats overlay, computed now (also window.hostenc.stats). */
+function computeStats() {
+	const now = performance.now();
+	while (st.paintTimes.length && st.paintTimes[0] < now - 1000) st.paintTimes.shift();
+	while (st.bytesWindow.length && st.bytesWindow[0][0] < now - 1000) st.bytesWindow.shift();
+	const bits = st.bytesWindow.reduce((s, [, b]) => s + b, 0) * 8;
+	const srv = hook.server || {};
+	const s = {
+		fps: st.paintTimes.length,
+		bitrateKbps: bits / 1000,
+		decodeMsP50: st.decodeMs.pct(0.5),
+		decodeMsP95: st.decodeMs.pct(0.95),
+		drawMsP50: st.drawMs.pct(0.5),
+		drawMsP95: st.drawMs.pct(0.95),
+		latencyMsP50: st.e2eMs.pct(0.5),
+		latencyMsP95: st.e2eMs.pct(0.95),
+		rttMs: st.rttMs,
+		clockOffsetMs: clockOffsetUs / 1000,
+		encoder: srv.encoder || null,
+		hardwareEncoder: !!srv.hardware,
+		codec,
+		width: videoW,
+		height: videoH,
+		acceleration: hook.acceleration,
+		render: renderMode,
+		painted: hook.painted,
+		decoded: hook.decoded,
+		received: hook.received,
+		dropped: st.dropped,
+		skipped: st.skipped,
+		decoderErrors: hook.decoderErrors,
+		reconnects: hook.reconnects,
+		bytes: st.bytes,
+	};
+	return s;
+}
+
+function updateStats() {
+	if (!statsVisible) return;
+	const s = computeStats();
+	statsEl.textContent = [
+		`fps (painted)   ${s.fps}`,
+		`bitrate         ${fmt(s.bitrateKbps / 1000, 2)} Mb/s`,
+		`decode          ${fmt(s.decodeMsP50)} ms p50, ${fmt(s.decodeMsP95)} ms p95`,
+		`draw            ${fmt(s.drawMsP50)} ms p50, ${fmt(s.drawMsP95)} ms p95`,
+		`latency (e2e)   ${fmt(s.latencyMsP50)} ms p50, ${fmt(s.latencyMsP95)} ms p95`,
+		`rtt / offset    ${fmt(s.rttMs)} ms / ${fmt(s.clockOffsetMs)} ms`,
+		`encoder         ${s.encoder || '–'}${s.encoder ? (s.hardwareEncoder ? ' (hw)' : ' (sw)') : ''}`,
+		`codec           ${s.codec || '–'}  decoder ${s.acceleration || '–'}`,
+		`render          ${s.render === 'copy' ? 'copyTo + putImageData' : 'drawImage'}${renderDecided ? '' : ' (trying)'}`,
+		`resolution      ${s.width}x${s.height}`,
+		`frames          ${s.received} recv, ${s.decoded} dec, ${s.painted} painted`,
+		`dropped/skipped ${s.dropped} / ${s.skipped}`,
+		`reconnects      ${s.reconnects}`,
+		`client          ${clientId.slice(0, 8)}  source ${sourceId}`,
+	].join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// Decoder
+// ---------------------------------------------------------------------------
+
+async function probeCodecs() {
+	const results = await Promise.all(CANDIDATE_CODECS.map((c) =>
+		VideoDecoder.isConfigSupported({ codec: c, optimizeForLatency: true })
+			.then((r) => r.supported, () => false))); // a string this browser rejects
+	return CANDIDATE_CODECS.filter((c, i) => results[i]);
+}
+
+async function decoderConfig(forCodec) {
+	for (let i = accelIndex; i < ACCELERATIONS.length; i++) {
+		const config = {
+			codec: forCodec,
+			optimizeForLatency: true,
+			hardwareAcceleration: ACCELERATIONS[i],
+		};
+		if (videoW && videoH) {
+			config.codedWidth = videoW;
+			config.codedHeight = videoH;
+		}
+		try {
+			const r = await VideoDecoder.isConfigSupported(config);
+			if (r.supported) {
+				accelIndex = i;
+				return config;
+			}
+		} catch { /* try the next one */ }
+	}
+	return null;
+}
+
+let decoderGen = 0;        // bumps on every (re)creation; stale async work checks it
+let configuring = false;   // a decoder is being created: queue incoming video
+const queued = [];         // parsed video messages waiting for the decoder
+
+function closeDecoder() {
+	decoderGen++;
+	configuring = false;
+	queued.length = 0;
+	if (decoder) {
+		const d = decoder;
+		decoder = null;
+		try { if (d.state !== 'closed') d.close(); } catch { /* already closed */ }
+	}
+	inflight.clear();
+	dropPictures();
+}
+
+async function createDecoder() {
+	closeDecoder();
+	const gen = decoderGen;
+	waitingForKey = true;
+	if (!codec) return;
+	configuring = true;
+	const config = await decoderConfig(codec);
+	if (gen !== decoderGen) return; // superseded meanwhile
+	configuring = false;
+	if (!config) {
+		queued.length = 0;
+		setState('error', `decoder: ${codec} not supported`);
+		showMessage(`This browser cannot decode the stream's codec ${codec}.`, true);
+		return;
+	}
+	const d = new VideoDecoder({
+		output: (frame) => onDecoded(d, frame),
+		error: (e) => onDecoderError(d, e),
+	});
+	try {
+		d.configure(config);
+	} catch (e) {
+		queued.length = 0;
+		decoder = d;
+		onDecoderError(d, e);
+		return;
+	}
+	decoder = d;
+	accelWorked = false;
+	hook.acceleration = config.hardwareAcceleration;
+	// What arrived while the configuration was being checked (typically the
+	// replayed GOP, starting with its IDR).
+	for (const m of queued.splice(0)) feed(m);
+}
+
+function onDecoderError(d, e) {
+	if (d !== decoder) return; // an old decoder
+	hook.decoderErrors++;
+	logEvent(`decoder error: ${e && e.message}`);
+	console.warn('hostenc: decoder error', e);
+	if (++errorsWithoutOutput > 6) {
+		closeDecoder();
+		setState('error', `decoder keeps failing: ${e && e.message}`);
+		showMessage(`The video decoder keeps failing (${e && e.message}); reload to retry.`, true);
+		return;
+	}
+	// A configuration that never produced a frame: try the next acceleration.
+	if (!accelWorked && accelIndex < ACCELERATIONS.length - 1) accelIndex++;
+	createDecoder().then(() => {
+		logEvent('asking for a keyframe');
+		send({ type: 'keyframe' });
+	});
+}
+
+function onDecoded(d, frame) {
+	if (d !== decoder) { frame.close(); return; }
+	accelWorked = true;
+	errorsWithoutOutput = 0;
+	hook.decoded++;
+	const info = inflight.get(frame.timestamp) || { seq: null, replayed: false, rxWall: NaN, t: NaN };
+	// Decoding is in order: chunks before this one that produced no frame
+	// never will; forget them (and this one).
+	for (const ts of inflight.keys()) {
+		if (ts > frame.timestamp) break;
+		inflight.delete(ts);
+	}
+	if (Number.isFinite(info.t)) st.decodeMs.push(performance.now() - info.t);
+	info.outWall = wallMs();
+	if (renderMode === 'draw') {
+		offer(frame, null, info);
+		return;
+	}
+	if (nextFrame) {
+		nextFrame.frame.close();
+		st.dropped++;
+	}
+	nextFrame = { frame, info };
+	if (!converting) convertFrames();
+}
+
+// Rendering. Two ways to get a VideoFrame onto the 2D canvas:
+// - 'copy': VideoFrame.copyTo() converts to RGBA as soon as the decoder
+//   outputs the frame (libyuv on the CPU: about 1 ms at 720p here) and the
+//   rAF callback only does putImageData;
+// - 'draw': ctx.drawImage(VideoFrame) in the rAF callback: the fast path
+//   with a GPU, but without one Chromium converts there in software on the
+//   main thread, about 25 ms at 720p here.
+// 'auto' (the default) times a few frames each way and keeps the cheaper;
+// ?render=copy or ?render=draw forces one. Either way at most one picture
+// is put on the canvas per animation frame: the newest; older ones are
+// closed unseen.
+const RENDER_TRIAL = 8;
+const renderForced = ['copy', 'draw'].includes(params.get('render')) ? params.get('render') : null;
+let renderMode = renderForced || 'copy';
+let renderDecided = renderForced !== null;
+let copyUnsupported = false;
+const renderCost = { copy: new Samples(RENDER_TRIAL), draw: new Samples(RENDER_TRIAL) };
+let ready = null;          // newest picture waiting for the next rAF
+let nextFrame = null;      // newest decoded frame waiting for conversion ('copy')
+let converting = false;
+const imagePool = [];      // spare RGBA buffers of the current size
+
+/** Record what painting one picture cost and, in auto mode, pick the mode. */
+function renderCostSample(mode, ms) {
+	if (renderDecided) return;
+	renderCost[mode].push(ms);
+	if (renderCost.copy.length < RENDER_TRIAL && !copyUnsupported) {
+		renderMode = 'copy';
+	} else if (renderCost.draw.length < RENDER_TRIAL) {
+		renderMode = 'draw';
+	} else {
+		renderMode = copyUnsupported || renderCost.draw.pct(0.5) <= renderCost.copy.pct(0.5) ? 'draw' : 'copy';
+		renderDecided = true;
+		console.info(`hostenc: painting with ${renderMode === 'copy' ? 'VideoFrame.copyTo + putImageData' : 'drawImage'}` +
+			` (median cost: copy ${fmt(renderCost.copy.pct(0.5), 2)} ms, draw ${fmt(renderCost.draw.pct(0.5), 2)} ms)`);
+	}
+}
+
+function takeImage(w, h) {
+	while (imagePool.length) {
+		const img = imagePool.pop();
+		if (img.width === w && img.height === h) return img;
+	}
+	return new ImageData(w, h);
+}
+
+function releasePicture(pic) {
+	if (pic.frame) pic.frame.close();
+	if (pic.image && imagePool.length < 3) imagePool.push(pic.image);
+}
+
+function dropPictures() {
+	if (nextFrame) { nextFrame.frame.close(); nextFrame = null; }
+	if (ready) { releasePicture(ready); ready = null; }
+}
+
+/** Make frame (draw mode) or image (copy mode) the picture for the next rAF. */
+function offer(frame, image, info) {
+	const pic = frame
+		? { frame, w: frame.displayWidth, h: frame.displayHeight, captureUs: frame.timestamp, mode: 'draw' }
+		: image;
+	pic.info = info;
+	pic.readyWall = wallMs();
+	if (ready && ready.captureUs > pic.captureUs) {
+		// Older than what is waiting (a conversion that finished after a
+		// newer frame took the other path): never go back in time.
+		releasePicture(pic);
+		st.dropped++;
+		return;
+	}
+	if (ready) {
+		releasePicture(ready);
+		st.dropped++;
+	}
+	ready = pic;
+	if (!rafId) rafId = requestAnimationFrame(paint);
+}
+
+async function convertFrames() {
+	converting = true;
+	while (nextFrame) {
+		const { frame, info } = nextFrame;
+		nextFrame = null;
+		const gen = decoderGen;
+		const w = frame.visibleRect.width, h = frame.visibleRect.height;
+		const image = takeImage(w, h);
+		try {
+			await frame.copyTo(image.data, { format: 'RGBA', colorSpace: 'srgb' });
+		} catch (e) {
+			// RGBA conversion not supported by this browser: draw frames instead.
+			console.info('hostenc: VideoFrame.copyTo(RGBA) unavailable, using drawImage:', e.message);
+			copyUnsupported = true;
+			renderMode = 'draw';
+			renderDecided = true;
+			if (gen === decoderGen) offer(frame, null, info);
+			else frame.close();
+			if (nextFrame) {
+				const n = nextFrame;
+				nextFrame = null;
+				offer(n.frame, null, n.info);
+			}
+			break;
+		}
+		const captureUs = frame.timestamp;
+		frame.close();
+		if (gen !== decoderGen) {
+			// The decoder was replaced meanwhile (disconnect, error): stale.
+			if (imagePool.length < 3) imagePool.push(image);
+			continue;
+		}
+		offer(null, { image, w, h, captureUs, mode: 'copy' }, info);
+	}
+	converting = false;
+}
+
+function paint() {
+	const rafWall = wallMs();
+	rafId = 0;
+	const pic = ready;
+	ready = null;
+	if (!pic) return;
+	const { w, h, info, captureUs } = pic;
+	if (canvas.width !== w || canvas.height !== h) {
+		canvas.width = w;
+		canvas.height = h;
+	}
+	if (pic.frame) ctx.drawImage(pic.frame, 0, 0, w, h);
+	else ctx.putImageData(pic.image, 0, 0);
+	const paintWall = wallMs();
+	st.drawMs.push(paintWall - rafWall);
+	renderCostSample(pic.mode, paintWall - rafWall + (pic.mode === 'copy' ? pic.readyWall - info.outWall : 0));
+	releasePicture(pic);
+
+	hook.painted++;
+	hook.paintedThisConnection++;
+	hook.lastPaintedCaptureUs = captureUs;
+	hook.lastPaintedSeq = info.seq;
+	hook.lastPaintedReplayed = info.replayed;
+	if (hook.firstPaintedReplayed === null) hook.firstPaintedReplayed = info.replayed;
+	st.paintTimes.push(performance.now());
+	lastPaintAt = performance.now();
+	// End-to-end: paint instant on the source's clock minus capture time.
+	if (!info.replayed)
+		st.e2eMs.push((paintWall * 1000 + clockOffsetUs - captureUs) / 1000);
+
+	if (hook.paintedThisConnection === 1)
+		attempt = 0; // the backoff resets only once a picture is on the glass
+	if (hook.state !== 'streaming')
+		setState('streaming', `streaming source ${sourceId}`);
+	hideMessage();
+
+	if (benchMode) {
+		const code = readStrip(ctx, w, h);
+		if (code.error) {
+			hook.bench.errors++;
+		} else {
+			hook.lastCode = code;
+			if (hook.bench.samples.length < BENCH_MAX_SAMPLES && !info.replayed) {
+				// Both on this machine's wall clock; the strip carries ms mod 2^32.
+				const nowMod = paintWall % 4294967296;
+				let g = nowMod - code.timeMs;
+				if (g < -2147483648) g += 4294967296;
+				hook.bench.samples.push(g);
+				hook.bench.frames.push(code.frame);
+				const capMs = captureUs / 1000;
+				hook.bench.stages.push([info.rxWall - capMs, info.outWall - capMs,
+					pic.readyWall - capMs, rafWall - capMs, paintWall - capMs]);
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Connection
+// ---------------------------------------------------------------------------
+
+function send(obj) {
+	if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
+}
+
+function wsUrl() {
+	const u = new URL('ws/stream', location.href);
+	u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+	u.search = '';
+	u.searchParams.set('source', sourceId);
+	u.searchParams.set('client', clientId);
+	if (token) u.searchParams.set('token', token);
+	return u.href;
+}
+
+let supportedCodecs = [];
+
+function connect() {
+	reconnectTimer = 0;
+	reconnectWanted = false;
+	if (terminal) return;
+	if (document.hidden) {
+		// Don't spin in a background tab: connect when it becomes visible.
+		reconnectWanted = true;
+		setState('hidden', 'paused while the tab is hidden');
+		return;
+	}
+	if (hook.connects > 0) hook.reconnects++;
+	hook.connects++;
+	setState('connecting', attempt ? `reconnecting (attempt ${attempt})…` : 'connecting…');
+	hook.paintedThisConnection = 0;
+	hook.firstPaintedReplayed = null;
+	hook.firstFlags = [];
+	hook.firstSeq = hook.firstLiveSeq = null;
+	hook.replayedThisConnection = 0;
+	hook.server = null;
+	codec = null;
+	waitingForKey = true;
+
+	let sock;
+	try {
+		sock = new WebSocket(wsUrl());
+	} catch (e) {
+		setState('error', `cannot connect: ${e.message}`);
+		scheduleReconnect();
+		return;
+	}
+	sock.binaryType = 'arraybuffer';
+	ws = sock;
+	sock.onopen = () => {
+		if (sock !== ws) return;
+		connectedAt = lastMessageAt = performance.now();
+		setState('waiting', 'connected, waiting for video…');
+		sock.send(JSON.stringify({
+			type: 'init',
+			client: clientId,
+			codecs: supportedCodecs,
+			width: canvas.clientWidth || canvas.width,
+			height: canvas.clientHeight || canvas.height,
+		}));
+		sendPing();
+		clearInterval(pingTimer);
+		pingTimer = setInterval(sendPing, PING_INTERVAL_MS);
+	};
+	sock.onmessage = (ev) => {
+		if (sock !== ws) return;
+		lastMessageAt = performance.now();
+		if (typeof ev.data === 'string') onText(ev.data);
+		else onVideo(ev.data);
+	};
+	sock.onclose = (ev) => {
+		if (sock !== ws) return;
+		onClose(ev.code, ev.reason, ev.wasClean);
+	};
+	sock.onerror = () => { /* onclose follows */ };
+}
+
+function onClose(code, reason, wasClean) {
+	ws = null;
+	clearInterval(pingTimer);
+	pingTimer = 0;
+	closeDecoder();
+	hook.lastClose = { code, reason, wasClean };
+	if (code === 4000) {
+		terminal = true;
+		setState('superseded', 'superseded by another connection with the same client id (4000)');
+		showMessage('This stream is now open in another window or tab with the same client id, ' +
+			'so this one was disconnected (close code 4000). Reload the page to take it back.', true);
+		return;
+	}
+	if (code === 4001) {
+		terminal = true;
+		setState('unauthorized', 'bad or missing token (4001)');
+		showMessage('Access denied: the token is missing or wrong (close code 4001). ' +
+			'Open the page with ?token=YOUR_TOKEN.', true);
+		return;
+	}
+	const why = code === 4002 ? 'unknown source' : code === 4003 ? 'too slow' :
+		code === 1001 ? 'server shutting down' : reason || `closed (${code})`;
+	scheduleReconnect(why);
+}
+
+function scheduleReconnect(why = '') {
+	if (terminal || reconnectTimer) return;
+	const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+	const delay = Math.round(base * (0.5 + Math.random() * 0.5)); // ×0.5–1 jitter
+	attempt = Math.min(attempt + 1, 30);
+	setState('backoff', `${why ? why + '; ' : ''}reconnecting in ${(delay / 1000).toFixed(1)} s…`);
+	reconnectTimer = setTimeout(connect, delay);
+}
+
+function onText(text) {
+	let m;
+	try { m = JSON.parse(text); } catch { return; }
+	switch (m.type) {
+	case 'init': onServerInit(m); break;
+	case 'pong': onPong(m); break;
+	case 'error':
+		hook.lastError = m.message;
+		setState('error', `server: ${m.message}`);
+		break;
+	default: break;
+	}
+}
+
+function onServerInit(m) {
+	hook.server = m;
+	const w = m.width | 0, h = m.height | 0;
+	if (Number.isFinite(m.server_time_us) && !Number.isFinite(bestRttMs))
+		clockOffsetUs = m.server_time_us - wallMs() * 1000; // refined by pongs
+	const sizeChanged = w !== videoW || h !== videoH;
+	videoW = w; videoH = h;
+	if (w && h && sizeChanged) {
+		canvas.width = w;
+		canvas.height = h;
+	}
+	if (m.codec !== codec || !decoder || sizeChanged) {
+		codec = m.codec;
+		createDecoder();
+	}
+}
+
+function onVideo(buf) {
+	if (buf.byteLength < HEADER_BYTES) return;
+	const dv = new DataView(buf);
+	if (dv.getUint8(0) !== KIND_VIDEO) return;
+	const flags = dv.getUint8(1);
+	const m = {
+		buf,
+		key: (flags & FLAG_KEY) !== 0,
+		replayed: (flags & FLAG_REPLAYED) !== 0,
+		captureUs: Number(dv.getBigUint64(8, true)),
+		seq: dv.getUint32(16, true),
+		rxWall: wallMs(),
+	};
+	hook.received++;
+	hook.lastSeq = m.seq;
+	if (m.key) { hook.keyframes++; hook.lastKeySeq = m.seq; }
+	if (m.replayed) { hook.replayed++; hook.replayedThisConnection++; }
+	if (hook.firstSeq === null) hook.firstSeq = m.seq;
+	if (hook.firstLiveSeq === null && !m.replayed) hook.firstLiveSeq = m.seq;
+	if (hook.firstFlags.length < 16) hook.firstFlags.push(flags);
+	st.bytes += buf.byteLength;
+	st.bytesWindow.push([performance.now(), buf.byteLength]);
+	if (configuring) {
+		if (queued.length < 600) queued.push(m);
+		else st.skipped++;
+		return;
+	}
+	feed(m);
+}
+
+function feed(m) {
+	if (!decoder || decoder.state !== 'configured') {
+		// No init yet, or the codec is unsupported.
+		st.skipped++;
+		waitingForKey = true;
+		return;
+	}
+	if (waitingForKey && !m.key) { st.skipped++; return; }
+	// The decoder is far behind (or stuck on bad data): skip to a fresh IDR
+	// rather than lag. Not for replayed frames: a GOP replay is a burst by
+	// design, and it is what lets a late joiner start at once.
+	const oldest = inflight.size ? inflight.values().next().value : null;
+	if (!m.replayed && oldest && performance.now() - oldest.t > MAX_DECODE_LAG_MS) {
+		logEvent(`decoder ${Math.round(performance.now() - oldest.t)} ms behind: skipping to the next keyframe`);
+		st.skipped++;
+		waitingForKey = true;
+		inflight.clear(); // whatever is still queued comes out without bookkeeping
+		send({ type: 'keyframe' });
+		return;
+	}
+	if (waitingForKey) logEvent(`keyframe seq ${m.seq}${m.replayed ? ' (replayed)' : ''}: decoding`);
+	waitingForKey = false;
+	inflight.set(m.captureUs, { t: performance.now(), seq: m.seq, replayed: m.replayed, rxWall: m.rxWall, outWall: 0 });
+	if (inflight.size > 1000) inflight.delete(inflight.keys().next().value);
+	try {
+		decoder.decode(new EncodedVideoChunk({
+			type: m.key ? 'key' : 'delta',
+			timestamp: m.captureUs,
+			data: new Uint8Array(m.buf, HEADER_BYTES),
+		}));
+	} catch (e) {
+		onDecoderError(decoder, e);
+	}
+}
+
+function sendPing() {
+	send({ type: 'ping', t: performance.now() });
+}
+
+function onPong(m) {
+	const now = performance.now();
+	if (!Number.isFinite(m.t) || !Number.isFinite(m.server_time_us)) return;
+	const rtt = now - m.t;
+	st.rttMs = rtt;
+	// The server read its clock about halfway through the round trip.
+	const midWallUs = (performance.timeOrigin + (m.t + now) / 2) * 1000;
+	pongs.push({ rtt, offset: m.server_time_us - midWallUs });
+	if (pongs.length > 16) pongs.shift();
+	// The sample with the smallest round trip bounds the error best.
+	const best = pongs.reduce((a, b) => (b.rtt < a.rtt ? b : a));
+	bestRttMs = best.rtt;
+	clockOffsetUs = best.offset;
+}
+
+// Watchdogs: nothing painted for 3 s while connected; nothing at all for 10 s.
+setInterval(() => {
+	updateStats();
+	if (!ws || ws.readyState !== WebSocket.OPEN || terminal) return;
+	const now = performance.now();
+	if (now - lastMessageAt > STALE_MS && !document.hidden) {
+		const s = ws;
+		ws = null;
+		try { s.close(4100, 'stale'); } catch { /* closing */ }
+		onClose(4100, `no data for ${STALE_MS / 1000} s`, false);
+		return;
+	}
+	const since = Math.max(lastPaintAt, connectedAt);
+	if (now - since > WATCHDOG_MS && !document.hidden) {
+		const text = `No video for ${Math.floor((now - since) / 1000)} s — waiting for the stream…`;
+		setState('stalled', text);
+		showMessage(text);
+	}
+}, 500);
+
+document.addEventListener('visibilitychange', () => {
+	if (!document.hidden && reconnectWanted && !reconnectTimer && !ws) connect();
+});
+// Back from the back/forward cache: the old socket is gone.
+window.addEventListener('pageshow', (e) => {
+	if (e.persisted && !ws && !terminal && !reconnectTimer) connect();
+});
+
+// ---------------------------------------------------------------------------
+// Input
+// ---------------------------------------------------------------------------
+
+/** Map a pointer event to video pixels, honouring object-fit: contain. */
+function videoPoint(e) {
+	const r = canvas.getBoundingClientRect();
+	const w = canvas.width, h = canvas.height;
+	if (!r.width || !r.height) return null;
+	const scale = Math.min(r.width / w, r.height / h);
+	const cw = w * scale, ch = h * scale;
+	const left = r.left + (r.width - cw) / 2, top = r.top + (r.height - ch) / 2;
+	const x = Math.floor((e.clientX - left) / scale);
+	const y = Math.floor((e.clientY - top) / scale);
+	return {
+		x: Math.max(0, Math.min(w - 1, x)),
+		y: Math.max(0, Math.min(h - 1, y)),
+	};
+}
+
+function sendPointer(e) {
+	const p = videoPoint(e);
+	if (p) send({ type: 'pointer', x: p.x, y: p.y, buttons: e.buttons });
+}
+
+function isStatsShortcut(e) {
+	return e.ctrlKey && e.altKey && !e.metaKey && (e.code === 'KeyS' || e.key === 's' || e.key === 'S');
+}
+
+canvas.addEventListener('pointerdown', (e) => {
+	canvas.focus({ preventScroll: true });
+	try { canvas.setPointerCapture(e.pointerId); } catch { /* synthetic pointer */ }
+	sendPointer(e);
+	e.preventDefault();
+});
+canvas.addEventListener('pointerup', (e) => { sendPointer(e); e.preventDefault(); });
+canvas.addEventListener('pointermove', (e) => {
+	// Without a button held, only moves over the canvas count (no capture).
+	sendPointer(e);
+});
+canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+canvas.addEventListener('wheel', (e) => {
+	send({ type: 'wheel', dx: e.deltaX, dy: e.deltaY });
+	e.preventDefault();
+}, { passive: false });
+
+const keysDown = new Map(); // code → key, to release them when focus leaves
+
+function onKey(e, down) {
+	if (isStatsShortcut(e)) {
+		if (down && !e.repeat) setStatsVisible(!statsVisible);
+		e.preventDefault();
+		return;
+	}
+	if (down) keysDown.set(e.code, e.key);
+	else keysDown.delete(e.code);
+	send({ type: 'key', key: e.key, code: e.code, down });
+	e.preventDefault();
+}
+canvas.addEventListener('keydown', (e) => onKey(e, true));
+canvas.addEventListener('keyup', (e) => onKey(e, false));
+// Focus gone (click elsewhere, Alt+Tab): no key may stay held on the remote side.
+canvas.addEventListener('blur', () => {
+	for (const [code, key] of keysDown) send({ type: 'key', key, code, down: false });
+	keysDown.clear();
+});
+
+// Outside the canvas: 's' toggles the overlay (when no text field has focus).
+document.addEventListener('keydown', (e) => {
+	if (e.target === canvas) return;
+	const t = e.target;
+	if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+	if (isStatsShortcut(e) || (!e.ctrlKey && !e.altKey && !e.metaKey && (e.key === 's' || e.key === 'S'))) {
+		if (!e.repeat) setStatsVisible(!statsVisible);
+		e.preventDefault();
+	}
+});
+
+statsButton.addEventListener('click', () => setStatsVisible(!statsVisible));
+$('fullscreen-button').addEventListener('click', () => {
+	const stage = $('stage');
+	if (document.fullscreenElement) document.exitFullscreen();
+	else stage.requestFullscreen?.().catch(() => {});
+});
+
+// ---------------------------------------------------------------------------
+// Start
+// ---------------------------------------------------------------------------
+
+async function start() {
+	setStatsVisible(statsVisible);
+	if (!window.isSecureContext || !('VideoDecoder' in window) || !('EncodedVideoChunk' in window)) {
+		terminal = true;
+		const port = location.port ? `:${location.port}` : '';
+		const msg = !window.isSecureContext
+			? 'This page needs WebCodecs, which browsers only enable in a secure context: ' +
+			  `open it as http://127.0.0.1${port}/ or http://localhost${port}/ on the machine ` +
+			  'running hostencd (e.g. through an SSH tunnel), or over https.'
+			: 'This page needs WebCodecs (VideoDecoder), which this browser does not provide. ' +
+			  'Use a current Chromium, Chrome, Edge, Firefox or Safari.';
+		setState('unsupported', 'WebCodecs unavailable');
+		canvas.hidden = true; // no empty black box behind the explanation
+		showMessage(msg, true);
+		return;
+	}
+	ctx = canvas.getContext('2d', {
+		alpha: false,
+		desynchronized: true,
+		// Bench mode reads pixels back on every frame.
+		willReadFrequently: benchMode,
+	});
+	supportedCodecs = await probeCodecs();
+	if (!supportedCodecs.length) {
+		terminal = true;
+		setState('unsupported', 'no H.264 decoder');
+		showMessage('This browser cannot decode H.264 with WebCodecs.', true);
+		return;
+	}
+	connect();
+}
+
+start();
