@@ -482,29 +482,59 @@ static void print_row(const struct result *r)
 		printf("| %-55s | %8s | %8s | %8.1f |\n", r->what, "-", "-", r->fps);
 }
 
+#define ROWS 9
+#define REPEATS 3
+
+/* One pass over every measurement, in the same order each time. */
+static void run_pass(const char *bin, const struct clip *c, struct result *rows)
+{
+	int k = 0;
+
+	rows[k++] = bench_memcpy(c);
+	rows[k++] = bench_libyuv(c);
+	rows[k++] = bench_swscale(c);
+	rows[k++] = bench_bare(c);
+	round_trips(bin, c, false, &rows[k], &rows[k + 1]);
+	k += 2;
+	round_trips(bin, c, true, &rows[k], &rows[k + 1]);
+	k += 2;
+	rows[k++] = bench_ffmpeg(c);
+}
+
+static int cmp_result(const void *a, const void *b)
+{
+	const struct result *x = a, *y = b;
+	double kx = x->p50_ms > 0 ? x->p50_ms : -x->fps, ky = y->p50_ms > 0 ? y->p50_ms : -y->fps;
+
+	return (kx > ky) - (kx < ky);
+}
+
+/* This machine's timing noise is large (shared cores): every row is
+ * measured REPEATS times, interleaved, and the median run is shown. */
 static void run_size(const char *bin, uint32_t w, uint32_t h, uint32_t n)
 {
 	struct clip c = make_clip(w, h, n);
-	struct result rows[10];
-	int k = 0;
+	struct result runs[REPEATS][ROWS], rows[ROWS];
 
-	rows[k++] = bench_memcpy(&c);
-	rows[k++] = bench_libyuv(&c);
-	rows[k++] = bench_swscale(&c);
-	rows[k++] = bench_bare(&c);
-	round_trips(bin, &c, false, &rows[k], &rows[k + 1]);
-	k += 2;
-	round_trips(bin, &c, true, &rows[k], &rows[k + 1]);
-	k += 2;
-	rows[k++] = bench_ffmpeg(&c);
-	printf("\n### %ux%u, %u frames (BGRx test pattern)\n\n", w, h, n);
+	for (int r = 0; r < REPEATS; r++)
+		run_pass(bin, &c, runs[r]);
+	for (int k = 0; k < ROWS; k++) {
+		struct result one[REPEATS];
+
+		for (int r = 0; r < REPEATS; r++)
+			one[r] = runs[r][k];
+		qsort(one, REPEATS, sizeof(one[0]), cmp_result);
+		rows[k] = one[REPEATS / 2];
+	}
+	printf("\n### %ux%u, %u frames (BGRx test pattern), median of %d runs\n\n", w, h, n,
+	       REPEATS);
 	printf("| %-55s | %8s | %8s | %8s |\n", "what", "p50 ms", "p99 ms", "fps");
 	printf("|%.57s|%.10s|%.10s|%.10s|\n", "---------------------------------------------------------",
 	       "----------", "----------", "----------");
-	for (int i = 0; i < k; i++)
+	for (int i = 0; i < ROWS; i++)
 		print_row(&rows[i]);
 	printf("\nshm round trip vs bare encode (p50): %+.1f %%; libyuv vs swscale: %.1fx faster;"
-	       " hostencd pipelined vs ffmpeg CLI: %.2fx\n",
+	       " hostencd pipelined (shm) vs ffmpeg CLI: %.2fx\n",
 	       (rows[6].p50_ms / rows[3].p50_ms - 1) * 100, rows[2].p50_ms / rows[1].p50_ms,
 	       rows[7].fps / rows[8].fps);
 	for (uint32_t i = 0; i < n; i++)
