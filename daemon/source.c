@@ -276,8 +276,14 @@ static void process_job(struct he_source *s, struct job *j, bool idr, struct res
 		if (!s->last_nv12 || !s->enc)
 			return;
 		r->au = encode_picture(s, s->last_nv12, idr, r);
-		if (r->au)
+		if (r->au) {
+			/* The same picture, shown again now. Its pts stays the
+			 * picture's (a guest's pts clock is its own: extrapolating
+			 * could run past its next frame); the capture time, which
+			 * browsers use, is now. */
 			r->au->keepalive = true;
+			r->au->capture_us = he_now_us();
+		}
 		return;
 	}
 	if (ensure_encoder(s, j->frame, &r->why) < 0) {
