@@ -120,13 +120,3 @@ void he_pattern_source_free(struct he_pattern_source *ps)
 	he_pattern_destroy(ps->pattern);
 	g_free(ps);
 }
-
-void he_pattern_source_key(struct he_pattern_source *ps, const char *key)
-{
-	he_pattern_set_key(ps->pattern, key);
-}
-
-void he_pattern_source_pointer(struct he_pattern_source *ps, int x, int y, uint32_t buttons)
-{
-	he_pattern_set_pointer(ps->pattern, x, y, buttons);
-}

@@ -13,7 +13,5 @@ struct he_pattern_source;
 struct he_pattern_source *he_pattern_source_new(struct he_daemon *d, uint32_t id, uint32_t width,
 						uint32_t height, uint32_t fps);
 void he_pattern_source_free(struct he_pattern_source *ps);
-void he_pattern_source_key(struct he_pattern_source *ps, const char *key);
-void he_pattern_source_pointer(struct he_pattern_source *ps, int x, int y, uint32_t buttons);
 
 #endif

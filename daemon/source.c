@@ -21,7 +21,6 @@ struct job {
 	bool has_tag;
 	bool dropped;           /* dropped before encoding: result without data */
 	bool force_idr;
-	int64_t submit_us;
 };
 
 struct result {
@@ -536,7 +535,6 @@ int he_source_submit(struct he_source *s, struct he_frame *f, uint64_t tag)
 	j->tag = tag;
 	j->has_tag = owned;
 	j->force_idr = f->force_idr || (owned && s->owner_needs_idr);
-	j->submit_us = now;
 	if (!queue_job(s, j, owned)) {
 		he_frame_unref(j->frame);
 		g_free(j);

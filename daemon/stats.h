@@ -29,7 +29,6 @@ struct he_stats {
 	struct he_stat_window stage[HE_STAGE_COUNT];
 	uint64_t frames_in, frames_encoded, frames_dropped, keyframes;
 	uint64_t bytes_in, bytes_out;
-	int64_t first_us, last_us; /* wall time of first/last encoded frame */
 };
 
 void he_stats_init(struct he_stats *s);
