@@ -1,31 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The daemon object: configuration defaults, the source registry, session
- * bookkeeping and rate-limited logging of guest misbehaviour. */
-#define G_LOG_DOMAIN "hostenc.daemon"
+/* The daemon object: configuration defaults, the encoder choice, and the
+ * order modules start and stop in. */
+#define G_LOG_DOMAIN "hostenc"
 #include "daemon.h"
 
-#include <stdarg.h>
+#include <gio/gio.h>
 #include <string.h>
 
-#include <hxfr/hxfr.h>
+#include "encoder.h"
+#include "pattern-source.h"
+#include "registry.h"
+#include "web.h"
 
-#include "session.h"
-#include "shm.h"
-#include "source.h"
+struct he_daemon {
+	struct he_config cfg;
+	const char *encoder_name; /* interned */
+	bool encoder_hardware;
+	struct he_registry *reg;
+	struct he_hxfr *hxfr;
+	struct he_pattern_source *pattern;
+	struct he_web *web;
+};
 
 void he_config_defaults(struct he_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->max_sessions = 32;
-	c->max_width = 4096;
-	c->max_height = 4096;
-	c->max_payload = HXFR_MAX_PAYLOAD_DEFAULT;
-	c->max_inflight_bytes = 1024ull << 20;
-	c->max_shm = 1024ull << 20;
-	c->max_inflight = 4;
-	c->idle_timeout_s = 10;
-	c->keepalive_fps = 2;
-	c->consumer_queue = 8u << 20;
+	he_hxfr_config_defaults(&c->hxfr);
+	he_stream_env_defaults(&c->stream);
+	c->output_queue = 8u << 20;
 	c->pattern = true;
 	c->pattern_width = 1280;
 	c->pattern_height = 720;
@@ -42,100 +44,135 @@ void he_config_clear(struct he_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-struct he_daemon *he_daemon_new(const struct he_config *cfg, GError **err)
+/* Pick the encoder once at start: open a small one the way streams will. */
+static gboolean choose_encoder(struct he_daemon *d, GError **err)
+{
+	struct he_encoder_config c;
+	struct he_encoder *e;
+
+	he_encoder_config_init(&c, 320, 240);
+	e = he_encoder_create(d->cfg.encoder, &c, err);
+	if (!e) {
+		g_prefix_error(err, "no usable H.264 encoder%s%s: ", d->cfg.encoder ? " " : "",
+			       d->cfg.encoder ? d->cfg.encoder : "");
+		return FALSE;
+	}
+	d->encoder_name = g_intern_string(he_encoder_name(e));
+	d->encoder_hardware = he_encoder_is_hardware(e);
+	he_encoder_destroy(e);
+	g_message("encoder: %s (%s)%s", d->encoder_name,
+		  d->encoder_hardware ? "hardware" : "software",
+		  d->cfg.encoder ? ", as asked" : "; hostencd --list-encoders says why");
+	return TRUE;
+}
+
+/* The static files: installed ones, else those of the source tree (a
+ * build that was not installed). */
+static const char *web_root(void)
+{
+	const char *env = g_getenv("HOSTENC_WEB_ROOT");
+
+	if (env)
+		return env;
+	if (g_file_test(HOSTENC_WEB_DIR "/index.html", G_FILE_TEST_EXISTS))
+		return HOSTENC_WEB_DIR;
+	return HOSTENC_SOURCE_WEB_DIR;
+}
+
+static bool is_loopback(const char *address)
+{
+	return g_str_has_prefix(address, "127.") || g_str_has_prefix(address, "[::1]") ||
+	       g_str_has_prefix(address, "localhost:");
+}
+
+static gboolean start_web(struct he_daemon *d, GError **err)
+{
+	struct he_web_config wc = { .address = d->cfg.http, .token = d->cfg.token,
+				    .root = web_root(), .encoder = d->encoder_name,
+				    .output_queue = d->cfg.output_queue };
+
+	if (!d->cfg.http)
+		return TRUE;
+	d->web = he_web_create(&wc, d->reg, d->hxfr, err);
+	if (!d->web)
+		return FALSE;
+	if (!d->cfg.token && !is_loopback(d->cfg.http))
+		g_warning("--http %s without --token: anyone who can reach this address can watch "
+			  "and send input", d->cfg.http);
+	else if (!d->cfg.token)
+		g_message("web: no --token given, so the player listens on loopback only");
+	g_message("web: player and stats on %s (static files from %s)", he_web_url(d->web),
+		  wc.root);
+	return TRUE;
+}
+
+static gboolean start_hxfr(struct he_daemon *d, GError **err)
+{
+	struct he_hxfr_encoder enc = { d->encoder_name, d->encoder_hardware };
+	struct he_hxfr_config hc = d->cfg.hxfr;
+
+	hc.shm = (const char *const *)d->cfg.shm;
+	hc.output_queue = d->cfg.output_queue;
+	d->hxfr = he_hxfr_create(&hc, d->reg, &d->cfg.stream, &enc, err);
+	if (!d->hxfr)
+		return FALSE;
+	for (char **spec = d->cfg.listen; spec && *spec; spec++) {
+		const char *addr = he_hxfr_listen(d->hxfr, *spec, err);
+
+		if (!addr)
+			return FALSE;
+		g_message("listening for guests on %s", addr);
+	}
+	return TRUE;
+}
+
+static gboolean start_pattern(struct he_daemon *d, GError **err)
+{
+	if (!d->cfg.pattern)
+		return TRUE;
+	d->pattern = he_pattern_source_create(d->reg, &d->cfg.stream, d->cfg.pattern_width,
+					      d->cfg.pattern_height, d->cfg.pattern_fps, err);
+	if (!d->pattern)
+		return FALSE;
+	g_message("test pattern: stream %d '%s', %ux%u at %u fps (SUBSCRIBE %d to watch)",
+		  HE_PATTERN_STREAM_ID, HE_PATTERN_STREAM_NAME, d->cfg.pattern_width,
+		  d->cfg.pattern_height, d->cfg.pattern_fps, HE_PATTERN_STREAM_ID);
+	return TRUE;
+}
+
+struct he_daemon *he_daemon_create(struct he_config *cfg, GError **err)
 {
 	struct he_daemon *d = g_new0(struct he_daemon, 1);
 
 	d->cfg = *cfg; /* takes ownership of the strings */
-	d->ctx = g_main_context_ref_thread_default();
-	d->regions = he_shm_regions_new();
-	d->sources = g_hash_table_new(g_direct_hash, g_direct_equal);
-	d->next_guest_id = HE_GUEST_SOURCE_BASE;
-	for (char **r = d->cfg.shm; r && *r; r++) {
-		if (!he_shm_regions_add(d->regions, *r, err)) {
-			he_daemon_free(d);
-			return NULL;
-		}
-	}
+	memset(cfg, 0, sizeof(*cfg));
+	d->reg = he_registry_create();
+	if (!choose_encoder(d, err))
+		goto fail;
+	d->cfg.stream.encoder = d->encoder_name;
+	if (!start_pattern(d, err) || !start_hxfr(d, err) || !start_web(d, err))
+		goto fail;
 	return d;
+
+	/* ERRORS */
+fail:
+	he_daemon_destroy(d);
+	return NULL;
 }
 
-void he_daemon_free(struct he_daemon *d)
+void he_daemon_destroy(struct he_daemon *d)
 {
 	if (!d)
 		return;
-	while (d->sessions)
-		he_session_destroy(d->sessions->data);
-	g_hash_table_destroy(d->sources);
-	he_shm_regions_free(d->regions);
-	g_free(d->encoder_reason);
-	g_main_context_unref(d->ctx);
+	he_web_destroy(d->web);
+	he_hxfr_destroy(d->hxfr);
+	he_pattern_source_destroy(d->pattern);
+	he_registry_destroy(d->reg);
 	he_config_clear(&d->cfg);
 	g_free(d);
 }
 
-void he_daemon_add_source(struct he_daemon *d, struct he_source *s)
+const char *he_daemon_url(const struct he_daemon *d)
 {
-	g_hash_table_insert(d->sources, GUINT_TO_POINTER(he_source_id(s)), s);
-}
-
-void he_daemon_remove_source(struct he_daemon *d, struct he_source *s)
-{
-	uint32_t id = he_source_id(s);
-
-	if (g_hash_table_lookup(d->sources, GUINT_TO_POINTER(id)) == s)
-		g_hash_table_remove(d->sources, GUINT_TO_POINTER(id));
-}
-
-struct he_source *he_daemon_find_source(struct he_daemon *d, uint32_t id)
-{
-	return g_hash_table_lookup(d->sources, GUINT_TO_POINTER(id));
-}
-
-uint32_t he_daemon_alloc_source_id(struct he_daemon *d)
-{
-	while (g_hash_table_contains(d->sources, GUINT_TO_POINTER(d->next_guest_id)))
-		d->next_guest_id++;
-	return d->next_guest_id++;
-}
-
-void he_daemon_session_added(struct he_daemon *d, struct he_session *s)
-{
-	d->sessions = g_list_prepend(d->sessions, s);
-	d->n_sessions++;
-}
-
-void he_daemon_session_removed(struct he_daemon *d, struct he_session *s)
-{
-	d->sessions = g_list_remove(d->sessions, s);
-	d->n_sessions--;
-}
-
-/* At most BURST lines per second; the rest are counted and summarised. */
-#define GUEST_LOG_BURST 10
-
-void he_guest_log(const char *peer, const char *fmt, ...)
-{
-	static int64_t window_start;
-	static unsigned in_window, suppressed;
-	int64_t now = g_get_monotonic_time();
-	g_autofree char *text = NULL;
-	va_list ap;
-
-	if (now - window_start >= G_USEC_PER_SEC) {
-		if (suppressed)
-			g_log("hostenc.guest", G_LOG_LEVEL_MESSAGE,
-			      "%u guest messages suppressed in the last second", suppressed);
-		window_start = now;
-		in_window = 0;
-		suppressed = 0;
-	}
-	if (++in_window > GUEST_LOG_BURST) {
-		suppressed++;
-		return;
-	}
-	va_start(ap, fmt);
-	text = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_log("hostenc.guest", G_LOG_LEVEL_MESSAGE, "%s: %s", peer, text);
+	return d->web ? he_web_url(d->web) : NULL;
 }

@@ -11,6 +11,8 @@
 
 #include <hxfr/hxfr.h>
 
+#include "encoder.h"
+
 #define GROUP "hostencd"
 
 struct raw {
@@ -141,22 +143,22 @@ static gboolean apply_ints(const struct raw *r, struct he_config *c, GError **er
 	if (r->max_sessions >= 0) {
 		if (!in_range("--max-sessions", r->max_sessions, 1, 1024, err))
 			return FALSE;
-		c->max_sessions = (uint32_t)r->max_sessions;
+		c->hxfr.max_sessions = (uint32_t)r->max_sessions;
 	}
 	if (r->max_inflight >= 0) {
 		if (!in_range("--max-inflight", r->max_inflight, 1, 64, err))
 			return FALSE;
-		c->max_inflight = (uint32_t)r->max_inflight;
+		c->hxfr.max_inflight = (uint32_t)r->max_inflight;
 	}
 	if (r->idle_timeout >= 0) {
 		if (!in_range("--idle-timeout", r->idle_timeout, 1, 3600, err))
 			return FALSE;
-		c->idle_timeout_s = (uint32_t)r->idle_timeout;
+		c->hxfr.idle_timeout_s = (uint32_t)r->idle_timeout;
 	}
 	if (r->keepalive_fps >= 0) {
 		if (!in_range("--keepalive-fps", r->keepalive_fps, 0, 30, err))
 			return FALSE;
-		c->keepalive_fps = (uint32_t)r->keepalive_fps;
+		c->stream.keepalive_fps = (uint32_t)r->keepalive_fps;
 	}
 	if (r->pattern_fps >= 0) {
 		if (!in_range("--pattern-fps", r->pattern_fps, 1, 240, err))
@@ -166,27 +168,34 @@ static gboolean apply_ints(const struct raw *r, struct he_config *c, GError **er
 	if (r->gop >= 0) {
 		if (!in_range("--gop", r->gop, 0, 100000, err))
 			return FALSE;
-		c->gop = (uint32_t)r->gop;
+		c->stream.gop = (uint32_t)r->gop;
 	}
 	if (r->bitrate >= 0) {
-		if (!in_range("--bitrate", r->bitrate, 0, 1000000000, err))
+		/* The encoder's limits, refused here rather than on every frame. */
+		if (r->bitrate != 0 && (r->bitrate < HE_ENCODER_MIN_BITRATE ||
+					r->bitrate > HE_ENCODER_MAX_BITRATE)) {
+			g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				    "--bitrate %" G_GINT64_FORMAT ": must be 0 (the default for each "
+				    "size) or between %u and %u bits/s", r->bitrate,
+				    HE_ENCODER_MIN_BITRATE, HE_ENCODER_MAX_BITRATE);
 			return FALSE;
-		c->bitrate = (uint32_t)r->bitrate;
+		}
+		c->stream.bitrate = (uint32_t)r->bitrate;
 	}
 	if (r->max_payload >= 0) {
 		if (!in_range("--max-payload", r->max_payload, 4096, HXFR_MAX_PAYLOAD_HARD, err))
 			return FALSE;
-		c->max_payload = (uint32_t)r->max_payload;
+		c->hxfr.max_payload = (uint32_t)r->max_payload;
 	}
 	if (r->max_inflight_bytes >= 0) {
 		if (!in_range("--max-inflight-bytes", r->max_inflight_bytes, 1 << 20, G_MAXINT64, err))
 			return FALSE;
-		c->max_inflight_bytes = (uint64_t)r->max_inflight_bytes;
+		c->hxfr.max_inflight_bytes = (uint64_t)r->max_inflight_bytes;
 	}
 	if (r->max_shm >= 0) {
 		if (!in_range("--max-shm", r->max_shm, 8192, G_MAXINT64, err))
 			return FALSE;
-		c->max_shm = (uint64_t)r->max_shm;
+		c->hxfr.max_shm = (uint64_t)r->max_shm;
 	}
 	return TRUE;
 }
@@ -195,7 +204,7 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 {
 	if (!apply_ints(r, c, err))
 		return FALSE;
-	if (r->max_size && !parse_size("--max-size", r->max_size, &c->max_width, &c->max_height, err))
+	if (r->max_size && !parse_size("--max-size", r->max_size, &c->hxfr.max_width, &c->hxfr.max_height, err))
 		return FALSE;
 	if (r->pattern_size &&
 	    !parse_size("--pattern-size", r->pattern_size, &c->pattern_width, &c->pattern_height, err))
@@ -208,7 +217,7 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 	c->token = g_steal_pointer(&r->token);
 	if (!c->listen) {
 		c->listen = g_new0(char *, 2);
-		c->listen[0] = g_strdup_printf("tcp:127.0.0.1:%d", HE_DEFAULT_PORT);
+		c->listen[0] = g_strdup_printf("tcp:127.0.0.1:%d", HE_HXFR_DEFAULT_PORT);
 	}
 	return TRUE;
 }
@@ -244,7 +253,8 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		{ "pattern-fps", 0, 0, G_OPTION_ARG_INT, &r.pattern_fps,
 		  "Test pattern frame rate, 1..240 (default 30)", "N" },
 		{ "bitrate", 'b', 0, G_OPTION_ARG_INT64, &r.bitrate,
-		  "Default bitrate in bits/s; 0 = 4 bits per pixel per second (8.3 Mb/s at 1080p)",
+		  "Default bitrate in bits/s, 10000..1000000000; 0 = about 4 bits per pixel per "
+		  "second (8.3 Mb/s at 1080p, at least 0.5 Mb/s)",
 		  "BPS" },
 		{ "gop", 0, 0, G_OPTION_ARG_INT, &r.gop,
 		  "Frames between IDRs; 0 = 10 seconds' worth (default)", "N" },

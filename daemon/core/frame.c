@@ -3,27 +3,20 @@
 
 #include <hxfr/hxfr.h>
 
-#include "shm.h"
-
-struct he_frame *he_frame_new_owned(void *block)
+struct he_frame *he_frame_new(he_frame_release_fn release, void *data)
 {
 	struct he_frame *f = g_new0(struct he_frame, 1);
 
 	f->ref = 1;
-	f->block = block;
+	f->memory = HE_MEMORY_CPU;
+	f->release = release;
+	f->release_data = data;
+	for (unsigned i = 0; i < HE_FRAME_DMABUF_MAX_PLANES; i++)
+		f->dmabuf.fd[i] = -1;
 	return f;
 }
 
-struct he_frame *he_frame_new_shm(struct he_shm *shm)
-{
-	struct he_frame *f = g_new0(struct he_frame, 1);
-
-	f->ref = 1;
-	f->shm = he_shm_ref(shm);
-	return f;
-}
-
-struct he_frame *he_frame_alloc(uint32_t fourcc, uint32_t width, uint32_t height)
+struct he_frame *he_frame_new_alloc(uint32_t fourcc, uint32_t width, uint32_t height)
 {
 	uint64_t min_stride, rows, size = 0, stride[3] = { 0 }, offset[3] = { 0 };
 	unsigned planes = hxfr_format_planes(fourcc);
@@ -39,7 +32,7 @@ struct he_frame *he_frame_alloc(uint32_t fourcc, uint32_t width, uint32_t height
 		size += stride[i] * rows;
 	}
 	block = g_malloc(size);
-	f = he_frame_new_owned(block);
+	f = he_frame_new(g_free, block);
 	f->fourcc = fourcc;
 	f->width = width;
 	f->height = height;
@@ -81,7 +74,7 @@ void he_frame_unref(struct he_frame *f)
 {
 	if (!f || !g_atomic_int_dec_and_test(&f->ref))
 		return;
-	g_free(f->block);
-	he_shm_unref(f->shm);
+	if (f->release)
+		f->release(f->release_data);
 	g_free(f);
 }

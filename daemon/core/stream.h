@@ -1,126 +1,98 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A source: one stream of raw frames, one encoder, many consumers.
+/* A stream: one encoder and its worker thread, the current GOP, fan-out to
+ * outputs, static-screen keepalives and stats.
  *
- * Frames are submitted on the main loop and encoded on the source's worker
- * thread; results come back to the main loop, where they go to the owner
- * (the guest session whose frames these are, one result per submitted tag,
- * in order) and to every consumer (HXFR subscribers, web viewers). The
- * current GOP is kept so that late consumers start with an IDR. */
-#ifndef HOSTENC_SOURCE_H
-#define HOSTENC_SOURCE_H
+ * A producer (producer.h) creates the stream and submits raw frames on the
+ * main loop; they are encoded on the stream's worker; results come back to
+ * the main loop, where they go to the owning producer (one result per
+ * frame, in order) and to every output (output.h). Late outputs get the
+ * current GOP replayed first. Viewer input goes to the machine's input sink
+ * the stream was created with.
+ *
+ * Everything here runs on the main loop unless said otherwise. */
+#ifndef HOSTENC_CORE_STREAM_H
+#define HOSTENC_CORE_STREAM_H
 
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "au.h"
 #include "frame.h"
+#include "input.h"
+#include "output.h"
+#include "producer.h"
 #include "stats.h"
 
-struct he_daemon;
-struct he_source;
-
-/** One encoded access unit, shared (refcounted) by every consumer. */
-struct he_au {
-	gint ref;
-	GBytes *data;       /**< Annex B */
-	bool keyframe;
-	bool keepalive;     /**< a static-screen re-encode */
-	int64_t pts_ns;
-	int64_t capture_us; /**< CLOCK_REALTIME µs of capture */
-	int64_t encoded_us; /**< CLOCK_REALTIME µs when encoding finished */
-	uint64_t seq;
-	uint32_t width, height;
-};
-struct he_au *he_au_ref(struct he_au *au);
-void he_au_unref(struct he_au *au);
-
-struct he_consumer;
-struct he_consumer_impl {
-	/**
-	 * Queue @p au for sending. @return 0, -EAGAIN when the consumer is over
-	 * its queue bound (the source then resynchronises it: it gets nothing
-	 * more until the next IDR, which the source requests), or -EPIPE when
-	 * it is gone (the source detaches it).
-	 */
-	int (*deliver)(struct he_consumer *c, struct he_au *au, bool replay);
-	/** The source is going away; the consumer must forget it. */
-	void (*source_gone)(struct he_consumer *c);
-	/** Whether a resynchronising consumer could take data again (its
-	 * queue drained); only then is an IDR requested for it. */
-	bool (*ready)(struct he_consumer *c);
+/** Settings every stream of a daemon shares; copied at creation. */
+struct he_stream_env {
+	const char *encoder;      /**< libavcodec encoder name; NULL = auto (interned or static) */
+	uint32_t keepalive_fps;   /**< static-screen re-encodes per second, 0 = off */
+	uint32_t output_stall_s;  /**< an output congested this long is closed */
+	uint32_t bitrate;         /**< bits/s asked by default, 0 = media's default for the size */
+	uint32_t gop;             /**< frames between IDRs, 0 = 10 s worth */
 };
 
-struct he_consumer {
-	const struct he_consumer_impl *impl;
-	struct he_source *source;
-	bool need_idr;       /**< skip until the next keyframe */
-	bool idr_requested;  /**< an IDR was asked for this resync */
-	uint32_t resyncs;
-	uint64_t delivered, skipped;
+void he_stream_env_defaults(struct he_stream_env *env);
+
+struct he_stream_params {
+	uint32_t id;              /**< numeric id (HXFR SUBSCRIBE, Helix scanout ids) */
+	const char *name;         /**< stable name, e.g. "pattern", "vm1/0" */
+	const char *title;        /**< human description, may be NULL */
+	const struct he_producer_impl *producer;
+	void *producer_data;
+	struct he_input_sink input; /**< the machine's input sink, may be empty */
+	uint32_t fps_num, fps_den;  /**< nominal rate, 0 = 30 */
 };
 
-/** The producer that wants one result per submitted frame (a guest). */
-struct he_owner_impl {
-	/** @p au NULL: dropped before encoding (code 0) or failed (code < 0). */
-	void (*result)(void *owner, uint64_t tag, struct he_au *au, int32_t code,
-		       const char *why);
-};
+struct he_stream;
 
-struct he_source_info {
+struct he_stream *he_stream_create(const struct he_stream_env *env,
+				   const struct he_stream_params *params);
+/** Stops the worker (waits for the frame being encoded), closes outputs. */
+void he_stream_destroy(struct he_stream *s);
+
+/**
+ * Submit a frame (a reference is taken). @return 0 when queued (a result
+ * for @p tag follows if the producer owns results), or -EBUSY when the
+ * queue is full and the frame was not taken (non-owning producers only;
+ * nothing follows).
+ */
+int he_stream_submit(struct he_stream *s, struct he_frame *f, uint64_t tag);
+/** Frames waiting or being encoded. */
+uint32_t he_stream_pending(struct he_stream *s);
+void he_stream_request_idr(struct he_stream *s);
+/**
+ * Ask for a bitrate (0 = media's default for the size). @return the value
+ * that will be applied (clamped to the encoder's limits; 0 for the default).
+ */
+uint32_t he_stream_set_bitrate(struct he_stream *s, uint32_t bps);
+/** Nominal frame rate; clamped in place to what the encoder accepts. */
+void he_stream_set_fps(struct he_stream *s, uint32_t *num, uint32_t *den);
+
+/** Attach an output: the current GOP is replayed to it first. */
+void he_stream_attach(struct he_stream *s, struct he_output *o);
+void he_stream_detach(struct he_stream *s, struct he_output *o);
+uint32_t he_stream_outputs(struct he_stream *s);
+
+/** Pass viewer input to the machine; false when the stream takes none. */
+bool he_stream_input(struct he_stream *s, const struct he_input_event *ev);
+bool he_stream_has_input(const struct he_stream *s);
+
+struct he_stream_info {
 	uint32_t id;
-	const char *name;
+	const char *name, *title;
 	const char *encoder;
 	bool hardware;
 	uint32_t width, height;
-	uint32_t consumers;
-	uint32_t bitrate;
-	double fps;         /**< encoded frames/s over the last few seconds */
+	uint32_t outputs;
+	uint32_t bitrate;   /**< applied by the encoder */
+	double fps;         /**< encoded frames/s over the last 2 s */
 };
 
-struct he_source *he_source_new(struct he_daemon *d, uint32_t id, const char *name);
-/** Stops the worker (waits for the frame being encoded), detaches consumers. */
-void he_source_destroy(struct he_source *s);
-
-void he_source_set_owner(struct he_source *s, const struct he_owner_impl *impl, void *owner);
-/**
- * Submit a frame (a reference is taken). @return 0 when queued (a result
- * for @p tag follows if there is an owner), or -EBUSY when the queue is
- * full and the frame was not taken (nothing follows; count it dropped).
- */
-int he_source_submit(struct he_source *s, struct he_frame *f, uint64_t tag);
-/** Frames waiting or being encoded. */
-uint32_t he_source_pending(struct he_source *s);
-void he_source_request_idr(struct he_source *s);
-void he_source_set_bitrate(struct he_source *s, uint32_t bps);
-void he_source_set_gop(struct he_source *s, uint32_t frames);
-void he_source_set_fps(struct he_source *s, uint32_t num, uint32_t den);
-/** Attach a consumer: the current GOP is replayed to it first. */
-void he_source_attach(struct he_source *s, struct he_consumer *c);
-void he_source_detach(struct he_source *s, struct he_consumer *c);
-uint32_t he_source_consumers(struct he_source *s);
-/** Called when the first consumer attaches / the last one leaves. */
-void he_source_set_demand_cb(struct he_source *s, void (*cb)(void *data, bool wanted),
-			     void *data);
-
-/** Input from a viewer, for the source to act on (test pattern, VM). */
-enum he_input_kind { HE_INPUT_KEY, HE_INPUT_POINTER, HE_INPUT_WHEEL };
-struct he_input_event {
-	enum he_input_kind kind;
-	const char *key;   /**< DOM KeyboardEvent.key (borrowed) */
-	const char *code;  /**< DOM KeyboardEvent.code (borrowed) */
-	bool down;
-	int x, y;          /**< pointer, in source pixels */
-	uint32_t buttons;  /**< DOM buttons mask */
-	int dx, dy;        /**< wheel */
-};
-void he_source_set_input_cb(struct he_source *s,
-			    void (*cb)(void *data, const struct he_input_event *ev), void *data);
-/** Pass input to the source; @return false when the source takes none. */
-bool he_source_input(struct he_source *s, const struct he_input_event *ev);
-
-uint32_t he_source_id(const struct he_source *s);
-const char *he_source_name(const struct he_source *s);
-void he_source_info(struct he_source *s, struct he_source_info *out);
-struct he_stats *he_source_stats(struct he_source *s);
+uint32_t he_stream_id(const struct he_stream *s);
+const char *he_stream_name(const struct he_stream *s);
+void he_stream_info(struct he_stream *s, struct he_stream_info *out);
+struct he_stats *he_stream_stats(struct he_stream *s);
 
 #endif

@@ -18,11 +18,11 @@
 #include <linux/vm_sockets.h>
 #endif
 
-#include "daemon.h"
+#include "hxfr-private.h"
 #include "session.h"
 
 struct he_listener {
-	struct he_daemon *d;
+	struct he_hxfr *hx;
 	int fd;
 	guint watch;
 	char *address;
@@ -77,7 +77,7 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 			break;
 		}
 		peer = describe_peer(&ss, len, l->address);
-		he_session_new(l->d, c, peer);
+		he_session_create(l->hx, c, peer);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -102,7 +102,7 @@ static gboolean open_tcp(struct he_listener *l, const char *spec, const char *re
 
 	if (!colon || colon == rest || !colon[1])
 		return fail(err, spec, "expected tcp:HOST:PORT, e.g. tcp:127.0.0.1:%d",
-			    HE_DEFAULT_PORT);
+			    HE_HXFR_DEFAULT_PORT);
 	host = g_strndup(rest, (gsize)(colon - rest));
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
 		memmove(host, host + 1, strlen(host));
@@ -222,12 +222,12 @@ static gboolean open_vsock(struct he_listener *l, const char *spec, const char *
 #endif
 }
 
-struct he_listener *he_listener_new(struct he_daemon *d, const char *spec, GError **err)
+struct he_listener *he_listener_create(struct he_hxfr *hx, const char *spec, GError **err)
 {
 	struct he_listener *l = g_new0(struct he_listener, 1);
 	gboolean ok;
 
-	l->d = d;
+	l->hx = hx;
 	l->fd = -1;
 	if (g_str_has_prefix(spec, "tcp:"))
 		ok = open_tcp(l, spec, spec + 4, err);
@@ -239,14 +239,14 @@ struct he_listener *he_listener_new(struct he_daemon *d, const char *spec, GErro
 		ok = fail(err, spec, "unknown transport; use tcp:HOST:PORT, unix:PATH or "
 			  "vsock:CID:PORT");
 	if (!ok) {
-		he_listener_free(l);
+		he_listener_destroy(l);
 		return NULL;
 	}
 	l->watch = g_unix_fd_add(l->fd, G_IO_IN, on_accept, l);
 	return l;
 }
 
-void he_listener_free(struct he_listener *l)
+void he_listener_destroy(struct he_listener *l)
 {
 	if (!l)
 		return;

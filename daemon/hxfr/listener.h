@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Listening sockets: TCP, unix and AF_VSOCK. Each accepted connection
  * becomes a session. */
-#ifndef HOSTENC_LISTENER_H
-#define HOSTENC_LISTENER_H
+#ifndef HOSTENC_HXFR_LISTENER_H
+#define HOSTENC_HXFR_LISTENER_H
 
 #include <glib.h>
 
-struct he_daemon;
+struct he_hxfr;
 struct he_listener;
 
 /**
@@ -15,8 +15,8 @@ struct he_listener;
  * (nobody listening) is removed first. @return NULL with @p err, whose
  * message says what to do.
  */
-struct he_listener *he_listener_new(struct he_daemon *d, const char *spec, GError **err);
-void he_listener_free(struct he_listener *l);
+struct he_listener *he_listener_create(struct he_hxfr *hx, const char *spec, GError **err);
+void he_listener_destroy(struct he_listener *l);
 /** Human-readable bound address ("tcp:127.0.0.1:15937"). */
 const char *he_listener_address(const struct he_listener *l);
 /** True when the host can create AF_VSOCK sockets at all. */

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "hostenc.session"
 #include <string.h>
 
+#include "encoder.h"
 #include "session-private.h"
 #include "shm.h"
 
@@ -37,22 +38,22 @@ static void on_hello(struct he_session *s, const struct hxfr_msg *msg)
 			      "protocol major version not supported (host speaks 1)");
 		return;
 	}
-	if (he_shm_regions_count(s->d->regions) > 0)
+	if (he_shm_regions_count(s->hx->regions) > 0)
 		offered |= HXFR_PATH_SHM;
 	s->hello = true;
 	s->paths = m.frame_paths & offered;
-	s->max_inflight = MIN(m.max_inflight, s->d->cfg.max_inflight);
+	s->max_inflight = MIN(m.max_inflight, s->hx->cfg.max_inflight);
 	g_strlcpy(s->name, m.name, sizeof(s->name));
 	r.version = HXFR_VERSION;
 	r.frame_paths = s->paths;
-	r.max_width = s->d->cfg.max_width;
-	r.max_height = s->d->cfg.max_height;
-	r.max_payload = s->d->cfg.max_payload;
+	r.max_width = s->hx->cfg.max_width;
+	r.max_height = s->hx->cfg.max_height;
+	r.max_payload = s->hx->cfg.max_payload;
 	r.max_inflight = s->max_inflight;
-	r.encoder_flags = s->d->encoder_hardware ? HXFR_ENC_HARDWARE : 0;
+	r.encoder_flags = s->hx->encoder_hardware ? HXFR_ENC_HARDWARE : 0;
 	r.formats = HXFR_FMTBIT_ALL;
-	r.profile = 66;
-	g_strlcpy(r.encoder, s->d->encoder_name ? s->d->encoder_name : "", sizeof(r.encoder));
+	r.profile = HE_PROFILE_CONSTRAINED_BASELINE;
+	g_strlcpy(r.encoder, s->hx->encoder_name ? s->hx->encoder_name : "", sizeof(r.encoder));
 	if (hxfr_build_hello_resp(buf, sizeof(buf), msg->hdr.session, &r) > 0)
 		session_send_buf(s, buf, sizeof(buf));
 	g_info("session %u (%s): HELLO '%s' v%u.%u paths 0x%x -> 0x%x, %u in flight", s->id,
@@ -60,6 +61,9 @@ static void on_hello(struct he_session *s, const struct hxfr_msg *msg)
 	       s->max_inflight);
 }
 
+/* CONFIG_RESP reports what the host applies: the bitrate clamped to the
+ * encoder's limits (or the default for the size when none was asked), the
+ * rate clamped likewise, and the profile the host produces. */
 static void on_config(struct he_session *s, const struct hxfr_msg *msg)
 {
 	struct hxfr_config m;
@@ -67,30 +71,29 @@ static void on_config(struct he_session *s, const struct hxfr_msg *msg)
 	uint8_t buf[HXFR_HEADER_SIZE + HXFR_CONFIG_RESP_SIZE];
 	const char *why = NULL;
 	int res = hxfr_decode_config_req(msg, &m, &why);
-	struct he_source *src;
+	struct he_stream *stream;
 
 	if (res < 0) {
 		reject(s, msg, res, why);
 		return;
 	}
-	if (m.width > s->d->cfg.max_width || m.height > s->d->cfg.max_height) {
-		session_error(s, msg->hdr.type, HXFR_ERR_LIMIT,
-				     "size over the host's limit");
+	if (m.width > s->hx->cfg.max_width || m.height > s->hx->cfg.max_height) {
+		session_error(s, msg->hdr.type, HXFR_ERR_LIMIT, "size over the host's limit");
 		return;
 	}
-	src = session_ensure_source(s);
-	if (m.bitrate) {
-		s->bitrate = m.bitrate;
-		he_source_set_bitrate(src, m.bitrate);
-	}
+	stream = session_ensure_stream(s);
+	r.applied = m;
+	if (m.bitrate)
+		s->bitrate = r.applied.bitrate = he_stream_set_bitrate(stream, m.bitrate);
+	else
+		r.applied.bitrate = he_encoder_default_bitrate(m.width, m.height);
 	if (m.fps_num) {
-		s->fps_num = m.fps_num;
-		s->fps_den = m.fps_den;
-		he_source_set_fps(src, m.fps_num, m.fps_den);
+		he_stream_set_fps(stream, &r.applied.fps_num, &r.applied.fps_den);
+		s->fps_num = r.applied.fps_num;
+		s->fps_den = r.applied.fps_den;
 	}
 	r.status = HXFR_ERR_OK;
-	r.applied = m;
-	r.applied.profile = 66; /* constrained baseline is what the host produces */
+	r.applied.profile = HE_PROFILE_CONSTRAINED_BASELINE;
 	r.applied.realtime = 1;
 	if (hxfr_build_config_resp(buf, sizeof(buf), msg->hdr.session, &r) > 0)
 		session_send_buf(s, buf, sizeof(buf));
@@ -105,12 +108,12 @@ static void on_keyframe_req(struct he_session *s, const struct hxfr_msg *msg)
 		reject(s, msg, res, why);
 		return;
 	}
-	if (s->source)
-		he_source_request_idr(s->source);
+	if (s->stream)
+		he_stream_request_idr(s->stream);
 	else
 		s->idr_wanted = true;
-	if (s->subscribed && s->consumer.source)
-		he_source_request_idr(s->consumer.source);
+	if (s->subscribed && s->output.stream)
+		he_stream_request_idr(s->output.stream);
 }
 
 static void on_ping(struct he_session *s, const struct hxfr_msg *msg)
@@ -150,27 +153,25 @@ static void on_enable_scanout(struct he_session *s, const struct hxfr_msg *msg)
 {
 	struct hxfr_enable_scanout m;
 	const char *why = NULL;
-	struct he_source *other;
+	struct he_stream *other;
 	int res = hxfr_decode_enable_scanout(msg, &m, &why);
 
 	if (res < 0) {
 		reject(s, msg, res, why);
 		return;
 	}
-	other = he_daemon_find_source(s->d, m.id);
-	if ((other && other != s->source) || (s->scanout_id != UINT32_MAX && s->scanout_id != m.id)) {
+	other = he_registry_find(s->hx->reg, m.id);
+	if ((other && other != s->stream) || (s->scanout_id != UINT32_MAX && s->scanout_id != m.id)) {
 		scanout_reply(s, msg->hdr.session, m.id, false);
 		return;
 	}
-	if (s->source && he_source_id(s->source) != m.id) {
-		/* re-register the existing source under the scanout id */
+	if (s->stream && he_stream_id(s->stream) != m.id) {
+		/* a new stream under the scanout id */
 		session_frames_abandon(s);
-		he_daemon_remove_source(s->d, s->source);
-		he_source_destroy(s->source);
-		s->source = NULL;
+		session_drop_stream(s);
 	}
 	s->scanout_id = m.id;
-	session_ensure_source(s);
+	session_ensure_stream(s);
 	scanout_reply(s, msg->hdr.session, m.id, true);
 }
 
@@ -188,11 +189,7 @@ static void on_disable_scanout(struct he_session *s, const struct hxfr_msg *msg)
 	ok = s->scanout_id == id;
 	if (ok) {
 		session_frames_abandon(s);
-		if (s->source) {
-			he_daemon_remove_source(s->d, s->source);
-			he_source_destroy(s->source);
-			s->source = NULL;
-		}
+		session_drop_stream(s);
 		s->scanout_id = UINT32_MAX;
 	}
 	scanout_reply(s, msg->hdr.session, id, ok);
@@ -236,7 +233,7 @@ static void on_shm_attach(struct he_session *s, const struct hxfr_msg *msg)
 				     "frames in flight; attach when idle");
 		return;
 	}
-	shm = he_shm_attach(s->d->regions, &m, s->d->cfg.max_shm, &code, &why);
+	shm = he_shm_attach(s->hx->regions, &m, s->hx->cfg.max_shm, &code, &why);
 	if (!shm) {
 		session_error(s, msg->hdr.type, code, why);
 		return;

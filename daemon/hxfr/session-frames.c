@@ -19,7 +19,7 @@ static void pending_free(struct pending *p)
 static void release_bytes(struct he_session *s, struct pending *p)
 {
 	s->inflight_bytes -= p->bytes;
-	s->d->inflight_bytes -= p->bytes;
+	s->hx->inflight_bytes -= p->bytes;
 	p->bytes = 0;
 }
 
@@ -47,7 +47,7 @@ static struct pending *pending_add(struct he_session *s, uint64_t bytes)
 	p->tag = s->next_tag++;
 	p->bytes = bytes;
 	s->inflight_bytes += bytes;
-	s->d->inflight_bytes += bytes;
+	s->hx->inflight_bytes += bytes;
 	g_queue_push_tail(&s->pending, p);
 	return p;
 }
@@ -84,7 +84,7 @@ void session_frames_clear(struct he_session *s)
 	}
 }
 
-/* ---- results from the source ------------------------------------------- */
+/* ---- results from the stream -------------------------------------------- */
 
 static GBytes *response_prefix(struct he_au *au, int64_t pts_ns, bool dropped)
 {
@@ -101,7 +101,7 @@ static GBytes *response_prefix(struct he_au *au, int64_t pts_ns, bool dropped)
 	return g_bytes_new(buf, (size_t)n);
 }
 
-/* The session's source is going away with frames still in it: their
+/* The session's stream is going away with frames still in it: their
  * results will never come back, so answer each now (DROPPED, no data), in
  * order. The guest gets its one reply per request and its shm slots back. */
 void session_frames_abandon(struct he_session *s)
@@ -137,28 +137,53 @@ static void on_result(void *owner, uint64_t tag, struct he_au *au, int32_t code,
 	flush_pending(s);
 }
 
-static const struct he_owner_impl owner_impl = { .result = on_result };
+static const struct he_producer_impl producer_impl = {
+	.version = HE_PRODUCER_VERSION,
+	.result = on_result,
+};
 
-struct he_source *session_ensure_source(struct he_session *s)
+/* A stable name: what the guest called itself, else its scanout or session. */
+static char *stream_name(struct he_session *s)
 {
-	g_autofree char *name = NULL;
-	uint32_t id;
+	g_autofree char *base = NULL;
 
-	if (s->source)
-		return s->source;
-	id = s->scanout_id != UINT32_MAX ? s->scanout_id : he_daemon_alloc_source_id(s->d);
-	name = g_strdup_printf("guest %s%s%s", s->peer, s->name[0] ? " " : "", s->name);
-	s->source = he_source_new(s->d, id, name);
-	he_source_set_owner(s->source, &owner_impl, s);
+	if (s->name[0])
+		base = g_strdup_printf("guest/%s", s->name);
+	else if (s->scanout_id != UINT32_MAX)
+		base = g_strdup_printf("scanout/%u", s->scanout_id);
+	else
+		base = g_strdup_printf("guest/%u", s->id);
+	g_strcanon(base, G_CSET_a_2_z G_CSET_A_2_Z G_CSET_DIGITS "/-_.", '_');
+	return he_registry_unique_name(s->hx->reg, base);
+}
+
+struct he_stream *session_ensure_stream(struct he_session *s)
+{
+	g_autofree char *name = NULL, *title = NULL;
+	struct he_stream_params p = { .producer = &producer_impl, .producer_data = s,
+				      .fps_num = s->fps_num, .fps_den = s->fps_den };
+
+	if (s->stream)
+		return s->stream;
+	p.id = s->scanout_id != UINT32_MAX ? s->scanout_id : he_registry_alloc_id(s->hx->reg);
+	p.name = name = stream_name(s);
+	p.title = title = g_strdup_printf("guest %s%s%s", s->peer, s->name[0] ? " " : "", s->name);
+	s->stream = he_stream_create(&s->hx->env, &p);
 	if (s->bitrate)
-		he_source_set_bitrate(s->source, s->bitrate);
-	if (s->fps_num)
-		he_source_set_fps(s->source, s->fps_num, s->fps_den);
+		he_stream_set_bitrate(s->stream, s->bitrate);
 	if (s->idr_wanted)
-		he_source_request_idr(s->source);
+		he_stream_request_idr(s->stream);
 	s->idr_wanted = false;
-	he_daemon_add_source(s->d, s->source);
-	return s->source;
+	he_registry_add(s->hx->reg, s->stream); /* id and name were free */
+	return s->stream;
+}
+
+void session_drop_stream(struct he_session *s)
+{
+	if (!s->stream)
+		return;
+	he_registry_remove(s->hx->reg, s->stream);
+	he_stream_destroy(g_steal_pointer(&s->stream));
 }
 
 /* Common checks and submission for both paths; takes @p f. */
@@ -166,7 +191,7 @@ static void submit(struct he_session *s, uint8_t type, struct he_frame *f, uint6
 {
 	struct pending *p;
 
-	if (f->width > s->d->cfg.max_width || f->height > s->d->cfg.max_height) {
+	if (f->width > s->hx->cfg.max_width || f->height > s->hx->cfg.max_height) {
 		he_frame_unref(f);
 		session_frames_reject(s, type, HXFR_ERR_LIMIT, "frame larger than the host's limit");
 		return;
@@ -177,11 +202,11 @@ static void submit(struct he_session *s, uint8_t type, struct he_frame *f, uint6
 				      "more frames in flight than HELLO_RESP allowed");
 		return;
 	}
-	session_ensure_source(s);
+	session_ensure_stream(s);
 	p = pending_add(s, bytes);
 	p->pts_ns = f->pts_ns;
 	s->frames++;
-	if (he_source_submit(s->source, f, p->tag) < 0) {
+	if (he_stream_submit(s->stream, f, p->tag) < 0) {
 		p->reply[0] = response_prefix(NULL, p->pts_ns, true);
 		p->ready = true;
 		flush_pending(s);
@@ -208,7 +233,7 @@ void session_frame_request(struct he_session *s, const struct hxfr_msg *msg, uin
 				      "(no importer); send pixels inline or via shared memory");
 		return;
 	}
-	f = he_frame_new_owned(payload); /* the payload block backs the frame: no copy */
+	f = he_frame_new(g_free, payload); /* the payload block backs the frame: no copy */
 	f->fourcc = m.format;
 	f->width = m.width;
 	f->height = m.height;
@@ -242,7 +267,7 @@ void session_frame_shm(struct he_session *s, const struct hxfr_msg *msg)
 		session_frames_reject(s, msg->hdr.type, HXFR_ERR_SHM, why);
 		return;
 	}
-	f = he_frame_new_shm(s->shm);
+	f = he_frame_new((he_frame_release_fn)he_shm_unref, he_shm_ref(s->shm));
 	f->fourcc = m.format;
 	f->width = m.width;
 	f->height = m.height;

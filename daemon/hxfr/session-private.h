@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals shared by session*.c. */
-#ifndef HOSTENC_SESSION_PRIVATE_H
-#define HOSTENC_SESSION_PRIVATE_H
+#ifndef HOSTENC_HXFR_SESSION_PRIVATE_H
+#define HOSTENC_HXFR_SESSION_PRIVATE_H
 
 #include <hxfr/hxfr.h>
 #include <stdbool.h>
 
-#include "daemon.h"
+#include "guest-log.h"
+#include "hxfr-private.h"
+#include "registry.h"
 #include "session.h"
-#include "source.h"
+#include "stream.h"
 
 #define MAX_ERRORS_IN_ROW 64
 #define READ_BUDGET (8u << 20)     /* bytes read per wakeup, for fairness */
@@ -34,7 +36,7 @@ struct pending {
 };
 
 struct he_session {
-	struct he_daemon *d;
+	struct he_hxfr *hx;
 	uint32_t id;
 	int fd;
 	char *peer;
@@ -55,7 +57,7 @@ struct he_session {
 	const char *discard_why;
 	int64_t msg_start_us;
 	int64_t last_progress_us;
-	uint64_t reserved;  /* payload bytes counted in d->inflight_bytes */
+	uint64_t reserved;  /* payload bytes counted in hx->inflight_bytes */
 
 	/* output */
 	GQueue out;
@@ -69,10 +71,10 @@ struct he_session {
 	uint32_t paths;
 	uint32_t max_inflight;
 	struct he_shm *shm;
-	struct he_source *source;   /* this guest's own frames */
+	struct he_stream *stream;   /* this guest's own frames */
 	uint32_t scanout_id;        /* UINT32_MAX: none */
-	bool idr_wanted;            /* KEYFRAME_REQ before the source existed */
-	uint32_t bitrate, fps_num, fps_den;
+	bool idr_wanted;            /* KEYFRAME_REQ before the stream existed */
+	uint32_t bitrate, fps_num, fps_den; /* CONFIG_REQ, for a stream made later */
 	GQueue pending;
 	uint64_t next_tag;
 	uint64_t inflight_bytes;
@@ -81,7 +83,7 @@ struct he_session {
 	const char *path_used;
 
 	/* as a subscriber */
-	struct he_consumer consumer;
+	struct he_output output;
 	bool subscribed;
 	uint32_t sub_id;
 
@@ -106,10 +108,11 @@ void session_frame_shm(struct he_session *s, const struct hxfr_msg *msg);
 void session_frames_reject(struct he_session *s, uint8_t type, int32_t code, const char *why);
 void session_frames_abandon(struct he_session *s);
 void session_frames_clear(struct he_session *s);
-struct he_source *session_ensure_source(struct he_session *s);
+struct he_stream *session_ensure_stream(struct he_session *s);
+void session_drop_stream(struct he_session *s);
 
 /* session-subscribe.c */
-extern const struct he_consumer_impl session_consumer_impl;
+extern const struct he_output_impl session_output_impl;
 void session_subscribe(struct he_session *s, uint32_t id);
 void session_unsubscribe(struct he_session *s);
 

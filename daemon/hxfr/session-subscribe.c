@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A session as a consumer of a source (SUBSCRIBE): it gets the current GOP
+/* A session as an output of a stream (SUBSCRIBE): it gets the current GOP
  * (flagged REPLAYED), then every live access unit. When its send queue
- * passes the bound, whole access units are skipped until the next IDR
- * (never a single P-frame out of a GOP); a peer that stops reading is
- * closed by the write-stall timer. */
+ * passes the bound, the stream skips whole access units for it until the
+ * next IDR (never a single P-frame out of a GOP); a peer that stops
+ * reading is closed by the stream's stall limit or the write-stall timer. */
 #define G_LOG_DOMAIN "hostenc.session"
 #include <errno.h>
 #include <stddef.h>
 
 #include "session-private.h"
 
-static struct he_session *from_consumer(struct he_consumer *c)
+static struct he_session *from_output(struct he_output *o)
 {
-	return (struct he_session *)((char *)c - offsetof(struct he_session, consumer));
+	return (struct he_session *)((char *)o - offsetof(struct he_session, output));
 }
 
-static int deliver(struct he_consumer *c, struct he_au *au, bool replay)
+static int deliver(struct he_output *o, struct he_au *au, bool replay)
 {
-	struct he_session *s = from_consumer(c);
+	struct he_session *s = from_output(o);
 	struct hxfr_frame_response r = { .pts_ns = au->pts_ns, .dts_ns = au->pts_ns,
 					 .is_keyframe = au->keyframe,
 					 .au_len = g_bytes_get_size(au->data) };
@@ -26,7 +26,7 @@ static int deliver(struct he_consumer *c, struct he_au *au, bool replay)
 
 	if (s->closing)
 		return -EPIPE;
-	if (s->out_bytes > s->d->cfg.consumer_queue)
+	if (s->out_bytes > s->hx->cfg.output_queue)
 		return -EAGAIN;
 	n = hxfr_build_frame_response(buf, sizeof(buf), (uint16_t)s->sub_id,
 				      replay ? HXFR_FLAG_REPLAYED : 0, &r);
@@ -37,37 +37,40 @@ static int deliver(struct he_consumer *c, struct he_au *au, bool replay)
 	return s->closing ? -EPIPE : 0;
 }
 
-static void source_gone(struct he_consumer *c)
+static void closed(struct he_output *o, enum he_output_close why)
 {
-	struct he_session *s = from_consumer(c);
+	struct he_session *s = from_output(o);
 
 	s->subscribed = false;
-	session_close_later(s, "subscribed source went away");
+	session_close_later(s, why == HE_OUTPUT_CLOSE_TOO_SLOW
+			       ? "subscriber too slow: its queue did not drain"
+			       : "subscribed stream went away");
 }
 
-static bool ready(struct he_consumer *c)
+static bool ready(struct he_output *o)
 {
-	struct he_session *s = from_consumer(c);
+	struct he_session *s = from_output(o);
 
-	return !s->closing && s->out_bytes <= s->d->cfg.consumer_queue / 2;
+	return !s->closing && s->out_bytes <= s->hx->cfg.output_queue / 2;
 }
 
-const struct he_consumer_impl session_consumer_impl = {
+const struct he_output_impl session_output_impl = {
+	.version = HE_OUTPUT_VERSION,
 	.deliver = deliver,
-	.source_gone = source_gone,
 	.ready = ready,
+	.close = closed,
 };
 
 void session_unsubscribe(struct he_session *s)
 {
-	if (s->subscribed && s->consumer.source)
-		he_source_detach(s->consumer.source, &s->consumer);
+	if (s->subscribed && s->output.stream)
+		he_stream_detach(s->output.stream, &s->output);
 	s->subscribed = false;
 }
 
 void session_subscribe(struct he_session *s, uint32_t id)
 {
-	struct he_source *src = he_daemon_find_source(s->d, id);
+	struct he_stream *src = he_registry_find(s->hx->reg, id);
 	struct hxfr_subscribe_resp r = { .id = id, .success = src != NULL };
 	uint8_t buf[HXFR_HEADER_SIZE + HXFR_SUBSCRIBE_RESP_SIZE];
 
@@ -75,12 +78,12 @@ void session_subscribe(struct he_session *s, uint32_t id)
 	if (hxfr_build_subscribe_resp(buf, sizeof(buf), (uint16_t)id, &r) > 0)
 		session_send_buf(s, buf, sizeof(buf));
 	if (!src) {
-		he_guest_log(s->peer, "SUBSCRIBE to unknown source %u", id);
+		he_guest_log(s->peer, "SUBSCRIBE to unknown stream %u", id);
 		return;
 	}
 	s->subscribed = true;
 	s->sub_id = id;
-	g_info("session %u (%s): subscribed to source %u (%s)", s->id, s->peer, id,
-	       he_source_name(src));
-	he_source_attach(src, &s->consumer);
+	g_info("session %u (%s): subscribed to stream %u (%s)", s->id, s->peer, id,
+	       he_stream_name(src));
+	he_stream_attach(src, &s->output);
 }

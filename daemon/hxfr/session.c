@@ -16,8 +16,6 @@
 #include "session-private.h"
 #include "shm.h"
 
-static uint32_t next_session_id = 1;
-
 static gboolean on_io(gint fd, GIOCondition cond, gpointer data);
 
 /* A GSource on the socket whose conditions can change (POLLOUT only while
@@ -160,7 +158,7 @@ void session_error(struct he_session *s, uint8_t type, int32_t code, const char 
  * that many sessions sending headers only cannot pin memory. */
 static void release_reservation(struct he_session *s)
 {
-	s->d->inflight_bytes -= s->reserved;
+	s->hx->inflight_bytes -= s->reserved;
 	s->reserved = 0;
 }
 
@@ -191,11 +189,7 @@ void he_session_destroy(struct he_session *s)
 	if (!s)
 		return;
 	session_unsubscribe(s);
-	if (s->source) {
-		he_daemon_remove_source(s->d, s->source);
-		he_source_destroy(s->source);
-		s->source = NULL;
-	}
+	session_drop_stream(s);
 	session_frames_clear(s);
 	he_shm_unref(s->shm);
 	while ((c = g_queue_pop_head(&s->out))) {
@@ -213,7 +207,7 @@ void he_session_destroy(struct he_session *s)
 	g_free(s->payload);
 	release_reservation(s);
 	close(s->fd);
-	he_daemon_session_removed(s->d, s);
+	hxfr_session_removed(s->hx, s);
 	he_stats_clear(&s->stats);
 	g_free(s->peer);
 	g_free(s);
@@ -267,7 +261,7 @@ static int header_done(struct he_session *s)
 {
 	struct hxfr_msg msg;
 	size_t need = 0;
-	int res = hxfr_frame(s->hdr, HXFR_HEADER_SIZE, s->d->cfg.max_payload, &msg, &need);
+	int res = hxfr_frame(s->hdr, HXFR_HEADER_SIZE, s->hx->cfg.max_payload, &msg, &need);
 
 	if (res < 0)
 		return res;
@@ -284,7 +278,7 @@ static int header_done(struct he_session *s)
 		discard(s, HXFR_ERR_INVALID_MSG, "payload size does not match the message layout");
 		return 0;
 	}
-	if (s->d->inflight_bytes + s->h.payload_size > s->d->cfg.max_inflight_bytes) {
+	if (s->hx->inflight_bytes + s->h.payload_size > s->hx->cfg.max_inflight_bytes) {
 		discard(s, HXFR_ERR_LIMIT, "host's bytes-in-flight limit reached; frame not accepted");
 		return 0;
 	}
@@ -294,7 +288,7 @@ static int header_done(struct he_session *s)
 		return 0;
 	}
 	s->reserved = s->h.payload_size;
-	s->d->inflight_bytes += s->reserved;
+	s->hx->inflight_bytes += s->reserved;
 	return 0;
 }
 
@@ -335,7 +329,7 @@ static int consume(struct he_session *s, size_t n)
 		if (s->hdr_got == 0)
 			s->msg_start_us = s->last_progress_us;
 		s->hdr_got += n;
-		res = hxfr_frame(s->hdr, s->hdr_got, s->d->cfg.max_payload, &msg, &need);
+		res = hxfr_frame(s->hdr, s->hdr_got, s->hx->cfg.max_payload, &msg, &need);
 		if (res < 0)
 			return res;
 		if (s->hdr_got < HXFR_HEADER_SIZE)
@@ -402,9 +396,9 @@ static gboolean on_timer(gpointer data)
 	bool mid = s->hdr_got || s->in_payload;
 
 	/* A stall timer: a slow but steady large frame is not cut off. */
-	if (mid && now - s->last_progress_us > (int64_t)s->d->cfg.idle_timeout_s * G_USEC_PER_SEC) {
+	if (mid && now - s->last_progress_us > (int64_t)s->hx->cfg.idle_timeout_s * G_USEC_PER_SEC) {
 		he_guest_log(s->peer, "stalled mid-message for %us: closing",
-			     s->d->cfg.idle_timeout_s);
+			     s->hx->cfg.idle_timeout_s);
 		session_close_later(s, "stalled mid-message");
 	} else if (!g_queue_is_empty(&s->out) &&
 		   now - s->last_write_us > (int64_t)WRITE_STALL_S * G_USEC_PER_SEC) {
@@ -425,31 +419,31 @@ static void set_socket_options(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-struct he_session *he_session_new(struct he_daemon *d, int fd, const char *peer)
+struct he_session *he_session_create(struct he_hxfr *hx, int fd, const char *peer)
 {
 	struct he_session *s;
 
-	if (d->n_sessions >= d->cfg.max_sessions) {
+	if (hx->n_sessions >= hx->cfg.max_sessions) {
 		uint8_t buf[HXFR_HEADER_SIZE + HXFR_ERROR_SIZE];
 		struct hxfr_error e = { .code = HXFR_ERR_LIMIT };
 
 		g_strlcpy(e.message, "host session limit reached", sizeof(e.message));
 		if (hxfr_build_error(buf, sizeof(buf), 0, &e) > 0)
 			(void)!send(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
-		he_guest_log(peer, "refused: %u sessions already", d->n_sessions);
+		he_guest_log(peer, "refused: %u sessions already", hx->n_sessions);
 		close(fd);
 		return NULL;
 	}
 	set_socket_options(fd);
 	s = g_new0(struct he_session, 1);
-	s->d = d;
-	s->id = next_session_id++;
+	s->hx = hx;
+	s->id = hx->next_session_id++;
 	s->fd = fd;
 	s->peer = g_strdup(peer);
 	s->scanout_id = UINT32_MAX;
-	s->max_inflight = d->cfg.max_inflight;
+	s->max_inflight = hx->cfg.max_inflight;
 	s->paths = HXFR_PATH_INLINE | HXFR_PATH_GPU_HANDLE; /* Helix until HELLO */
-	s->consumer.impl = &session_consumer_impl;
+	s->output.impl = &session_output_impl;
 	s->path_used = "idle";
 	s->last_write_us = g_get_monotonic_time();
 	g_queue_init(&s->out);
@@ -458,11 +452,11 @@ struct he_session *he_session_new(struct he_daemon *d, int fd, const char *peer)
 	s->io = g_source_new(&fd_funcs, sizeof(GSource));
 	s->io_tag = g_source_add_unix_fd(s->io, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
 	g_source_set_callback(s->io, G_SOURCE_FUNC(on_io), s, NULL);
-	g_source_attach(s->io, d->ctx);
+	g_source_attach(s->io, NULL);
 	s->timer = g_timeout_source_new_seconds(1);
 	g_source_set_callback(s->timer, on_timer, s, NULL);
-	g_source_attach(s->timer, d->ctx);
-	he_daemon_session_added(d, s);
+	g_source_attach(s->timer, NULL);
+	hxfr_session_added(hx, s);
 	g_info("session %u: %s connected", s->id, peer);
 	return s;
 }
@@ -474,15 +468,11 @@ void he_session_info(struct he_session *s, struct he_session_info *out)
 	out->peer = s->peer;
 	out->name = s->name;
 	out->path = s->subscribed ? "subscriber" : s->path_used;
-	out->source_id = s->source ? he_source_id(s->source) :
+	out->stream_id = s->stream ? he_stream_id(s->stream) :
 			 s->subscribed ? s->sub_id : UINT32_MAX;
 	out->inflight = g_queue_get_length(&s->pending);
 	out->frames = s->frames;
 	out->errors = s->errors;
 	out->queued_bytes = s->out_bytes;
-}
-
-struct he_stats *he_session_stats(struct he_session *s)
-{
-	return &s->stats;
+	out->stats = &s->stats;
 }

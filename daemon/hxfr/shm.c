@@ -15,7 +15,7 @@ struct he_shm_regions {
 	GHashTable *paths; /* name -> path */
 };
 
-struct he_shm_regions *he_shm_regions_new(void)
+struct he_shm_regions *he_shm_regions_create(void)
 {
 	struct he_shm_regions *r = g_new0(struct he_shm_regions, 1);
 
@@ -23,7 +23,7 @@ struct he_shm_regions *he_shm_regions_new(void)
 	return r;
 }
 
-void he_shm_regions_free(struct he_shm_regions *r)
+void he_shm_regions_destroy(struct he_shm_regions *r)
 {
 	if (!r)
 		return;

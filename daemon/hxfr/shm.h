@@ -2,8 +2,8 @@
 /* Shared-memory rings: host-configured regions (files, e.g. the file behind
  * a QEMU ivshmem-plain device) that guests attach rings in. The host maps
  * read-only and trusts only its validated copy of the ring header. */
-#ifndef HOSTENC_SHM_H
-#define HOSTENC_SHM_H
+#ifndef HOSTENC_HXFR_SHM_H
+#define HOSTENC_HXFR_SHM_H
 
 #include <glib.h>
 #include <hxfr/hxfr.h>
@@ -19,11 +19,11 @@ struct he_shm {
 	size_t map_len;
 };
 
-/** Named regions, from --shm NAME=PATH (the daemon owns one table). */
+/** Named regions, from --shm NAME=PATH (the HXFR module owns one table). */
 struct he_shm_regions;
 
-struct he_shm_regions *he_shm_regions_new(void);
-void he_shm_regions_free(struct he_shm_regions *r);
+struct he_shm_regions *he_shm_regions_create(void);
+void he_shm_regions_destroy(struct he_shm_regions *r);
 /**
  * Add region @p spec ("NAME=PATH" or "PATH" for the default region "").
  * The file must exist; @return FALSE with @p err otherwise.

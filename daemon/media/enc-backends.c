@@ -18,6 +18,7 @@
 #define VTABLE(codec, hw, automatic)                                                    \
 	{                                                                               \
 		.name = (codec), .hardware = (hw), .auto_select = (automatic),          \
+		.memory_kinds = 1u << HE_MEMORY_CPU,                                    \
 		.available = he_libav_available, .create = he_libav_create,             \
 		.encode = he_libav_encode, .set_bitrate = he_libav_set_bitrate,         \
 		.destroy = he_libav_destroy,                                            \

@@ -25,6 +25,7 @@ struct libav_encoder {
 	AVCodecContext *ctx;
 	AVFrame *frame;                 /* the input, lent or staged */
 	AVFrame *hw_frame;              /* upload target (hardware frames) */
+	AVFrame *kept;                  /* the input kept for he_encoder_encode_again() */
 	AVPacket *pkt;
 	AVBufferPool *staging;          /* system-memory copies of the input */
 	bool lend;                      /* lend caller planes (see lend_frame()) */
@@ -182,8 +183,9 @@ int he_libav_create(const struct he_encoder_impl *impl, const struct he_encoder_
 	e->lend = b->lend_input;
 	e->frame = av_frame_alloc();
 	e->hw_frame = av_frame_alloc();
+	e->kept = av_frame_alloc();
 	e->pkt = av_packet_alloc();
-	if (!e->frame || !e->hw_frame || !e->pkt) {
+	if (!e->frame || !e->hw_frame || !e->kept || !e->pkt) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -210,6 +212,7 @@ void he_libav_destroy(struct he_encoder *enc)
 	avcodec_free_context(&e->ctx);
 	av_frame_free(&e->frame);
 	av_frame_free(&e->hw_frame);
+	av_frame_free(&e->kept);
 	av_packet_free(&e->pkt);
 	av_buffer_pool_uninit(&e->staging);
 	g_free(e);
@@ -285,6 +288,21 @@ static int stage_frame(struct libav_encoder *e, const struct he_image *img, AVFr
 	return he_convert_to_nv12(img, f->data[0], stride[0], f->data[1], stride[1]);
 }
 
+static bool hardware_frames(const struct libav_encoder *e)
+{
+	return e->backend->hw_type != AV_HWDEVICE_TYPE_NONE;
+}
+
+/* Lend the caller's planes when the backend reads them during the call and
+ * nothing has to outlive it: a kept software input must be our own copy (a
+ * hardware one is kept as the uploaded surface). */
+static bool can_lend(const struct libav_encoder *e, const struct he_image *img)
+{
+	if (!e->lend || img->fourcc != format_fourcc(e->backend->sw_format))
+		return false;
+	return !e->base.keep_input || hardware_frames(e);
+}
+
 static int fill_frame(struct libav_encoder *e, const struct he_image *img)
 {
 	AVFrame *f = e->frame;
@@ -292,7 +310,7 @@ static int fill_frame(struct libav_encoder *e, const struct he_image *img)
 	f->format = e->backend->sw_format;
 	f->width = (int)img->width;
 	f->height = (int)img->height;
-	if (e->lend && img->fourcc == format_fourcc(e->backend->sw_format))
+	if (can_lend(e, img))
 		return lend_frame(e, img, f);
 	return stage_frame(e, img, f);
 }
@@ -307,6 +325,26 @@ static int upload_frame(struct libav_encoder *e)
 		g_warning("%s: frame upload failed: %s", e->backend->base.name, av_err2str(rc));
 		return -EIO;
 	}
+	return 0;
+}
+
+/* The frame to send for @img: lent, staged or uploaded; kept on request. */
+static int prepare_input(struct libav_encoder *e, const struct he_image *img, AVFrame **send)
+{
+	AVFrame *out = hardware_frames(e) ? e->hw_frame : e->frame;
+	int rc;
+
+	if (!img) /* again: the kept picture, already staged or uploaded */
+		return av_frame_ref(out, e->kept) < 0 ? -ENOMEM : (*send = out, 0);
+	rc = fill_frame(e, img);
+	if (rc == 0 && hardware_frames(e))
+		rc = upload_frame(e);
+	if (rc < 0)
+		return rc;
+	av_frame_unref(e->kept);
+	if (e->base.keep_input && av_frame_ref(e->kept, out) < 0)
+		return -ENOMEM;
+	*send = out;
 	return 0;
 }
 
@@ -382,16 +420,9 @@ int he_libav_encode(struct he_encoder *enc, const struct he_image *img, bool for
 	AVFrame *send;
 	int rc;
 
-	rc = fill_frame(e, img);
+	rc = prepare_input(e, img, &send);
 	if (rc < 0)
 		goto out;
-	send = e->frame;
-	if (e->backend->hw_type != AV_HWDEVICE_TYPE_NONE) {
-		rc = upload_frame(e);
-		if (rc < 0)
-			goto out;
-		send = e->hw_frame;
-	}
 	send->pts = e->next_pts++;
 	send->pict_type = force_idr || e->idr_next ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
 	e->idr_next = false;

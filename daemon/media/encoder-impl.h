@@ -25,12 +25,16 @@ struct he_encoder {
 	bool failed;                    /* contract broken or reopen failed */
 	bool sps_rewrite_logged;
 	bool sps_parse_logged;
+	bool keep_input;                /* stage and keep each input (encode_again) */
+	bool have_kept;                 /* a kept input exists */
+	struct he_video_format *format; /* from the last SPS/PPS seen */
 };
 
 struct he_encoder_impl {
 	const char *name;       /* libavcodec encoder name */
 	bool hardware;
 	bool auto_select;       /* tried by he_encoder_create(NULL, ...) */
+	uint32_t memory_kinds;  /* bit (1 << he_memory_kind) per kind taken */
 
 	/*
 	 * Cheap availability check (library present, device node exists):
@@ -46,8 +50,10 @@ struct he_encoder_impl {
 		      struct he_encoder **out, char *why, size_t n);
 
 	/*
-	 * Encode @img (validated: configured size, known fourcc). Produce what
-	 * the library returned for this frame in *@au (caller owns the ref);
+	 * Encode @img (validated: configured size, known fourcc), or with @img
+	 * NULL the kept input (enc->have_kept is true then). When
+	 * enc->keep_input is set, stage @img and keep it. Produce what the
+	 * library returned for this frame in *@au (caller owns the ref);
 	 * encoder.c verifies it. -EIO marks the encoder failed.
 	 */
 	int (*encode)(struct he_encoder *enc, const struct he_image *img, bool force_idr, GBytes **au);
@@ -60,6 +66,12 @@ struct he_encoder_impl {
 
 /* NULL-terminated candidate list, in auto-selection order (backends.c). */
 extern const struct he_encoder_impl *const he_encoder_impls[];
+
+/*
+ * Replace the candidate list (tests: a fake backend), NULL to restore the
+ * real one. Not thread safe: call before any encoder is created.
+ */
+void he_encoder_impls_override(const struct he_encoder_impl *const *impls);
 
 /* Write "fmt" into @why (a helper for backends). */
 void he_encoder_why(char *why, size_t n, const char *fmt, ...) G_GNUC_PRINTF(3, 4);

@@ -19,6 +19,18 @@
 
 G_DEFINE_QUARK(hostenc-encoder-error-quark, he_encoder_error)
 
+static const struct he_encoder_impl *const *impls_override;
+
+void he_encoder_impls_override(const struct he_encoder_impl *const *impls)
+{
+	impls_override = impls;
+}
+
+static const struct he_encoder_impl *const *impls(void)
+{
+	return impls_override ? impls_override : he_encoder_impls;
+}
+
 void he_encoder_why(char *why, size_t n, const char *fmt, ...)
 {
 	va_list ap;
@@ -30,15 +42,41 @@ void he_encoder_why(char *why, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-void he_encoder_config_init(struct he_encoder_config *cfg, uint32_t width, uint32_t height)
+uint32_t he_encoder_default_bitrate(uint32_t width, uint32_t height)
 {
-	/* About 4 bits per pixel per second (Helix: 8 Mbit/s at 1080p). */
+	/* About 4 bits per pixel per second (Helix: 8 Mbit/s at 1080p). The
+	 * floor keeps tiny pictures above every encoder's minimum. */
 	uint64_t bitrate = (uint64_t)width * height * 4;
 
+	return (uint32_t)CLAMP(bitrate, 500000u, 80000000u);
+}
+
+uint32_t he_encoder_clamp_bitrate(uint64_t bps)
+{
+	return (uint32_t)CLAMP(bps, HE_ENCODER_MIN_BITRATE, HE_ENCODER_MAX_BITRATE);
+}
+
+void he_encoder_clamp_fps(uint32_t *n, uint32_t *d)
+{
+	if (*n == 0 || *d == 0 || *n > INT32_MAX || *d > INT32_MAX) {
+		*n = 30;
+		*d = 1;
+	}
+	if (*n / *d > HE_ENCODER_MAX_FPS) {
+		*n = HE_ENCODER_MAX_FPS;
+		*d = 1;
+	} else if (*n / *d == 0 && *n < *d) {
+		*n = 1;
+		*d = 1;
+	}
+}
+
+void he_encoder_config_init(struct he_encoder_config *cfg, uint32_t width, uint32_t height)
+{
 	*cfg = (struct he_encoder_config){
 		.width = width,
 		.height = height,
-		.bitrate = (uint32_t)CLAMP(bitrate, 500000u, 80000000u),
+		.bitrate = he_encoder_default_bitrate(width, height),
 		.fps_num = 60,
 		.fps_den = 1,
 		.gop = 600,
@@ -51,6 +89,7 @@ void he_packet_clear(struct he_packet *pkt)
 	if (!pkt)
 		return;
 	g_clear_pointer(&pkt->data, g_bytes_unref);
+	g_clear_pointer(&pkt->format, he_video_format_unref);
 	pkt->keyframe = false;
 	pkt->pts_us = 0;
 }
@@ -95,9 +134,9 @@ static bool config_fill(const struct he_encoder_config *in, struct he_encoder_co
 
 static const struct he_encoder_impl *find_impl(const char *name)
 {
-	for (size_t i = 0; he_encoder_impls[i]; i++) {
-		if (strcmp(he_encoder_impls[i]->name, name) == 0)
-			return he_encoder_impls[i];
+	for (size_t i = 0; impls()[i]; i++) {
+		if (strcmp(impls()[i]->name, name) == 0)
+			return impls()[i];
 	}
 	return NULL;
 }
@@ -127,8 +166,8 @@ static struct he_encoder *create_auto(const struct he_encoder_config *cfg, GErro
 	g_autoptr(GString) skipped = g_string_new(NULL);
 	char why[WHY_MAX];
 
-	for (size_t i = 0; he_encoder_impls[i]; i++) {
-		const struct he_encoder_impl *impl = he_encoder_impls[i];
+	for (size_t i = 0; impls()[i]; i++) {
+		const struct he_encoder_impl *impl = impls()[i];
 		struct he_encoder *enc;
 
 		if (!impl->auto_select)
@@ -178,8 +217,20 @@ struct he_encoder *he_encoder_create(const char *name, const struct he_encoder_c
 
 void he_encoder_destroy(struct he_encoder *enc)
 {
-	if (enc)
-		enc->impl->destroy(enc);
+	if (!enc)
+		return;
+	g_clear_pointer(&enc->format, he_video_format_unref);
+	enc->impl->destroy(enc);
+}
+
+bool he_encoder_accepts(const struct he_encoder *enc, enum he_memory_kind kind)
+{
+	return (enc->impl->memory_kinds & (1u << kind)) != 0;
+}
+
+void he_encoder_set_keep_input(struct he_encoder *enc, bool keep)
+{
+	enc->keep_input = keep;
 }
 
 const char *he_encoder_name(const struct he_encoder *enc)
@@ -225,25 +276,21 @@ static void fix_sps(struct he_encoder *enc, GBytes **au)
 	}
 }
 
-static void note_profile(struct he_encoder *enc, GBytes *au)
+/* A new SPS/PPS: describe the stream once, for every output. */
+static void update_format(struct he_encoder *enc, GBytes *au)
 {
-	struct he_h264_iter it;
-	struct he_h264_nal nal;
-	gsize size;
-	const uint8_t *buf = g_bytes_get_data(au, &size);
+	struct he_video_format *f = NULL;
 
-	he_h264_iter_init(&it, buf, size);
-	while (he_h264_iter_next(&it, &nal) > 0) {
-		struct he_h264_sps sps;
-
-		if (nal.type == HE_H264_NAL_SPS && he_h264_sps_parse(nal.data, nal.size, &sps) == 0) {
-			if (enc->stream_profile == 0 && sps.profile_idc != enc->cfg.profile)
-				g_message("%s: asked for profile %d, stream is %d", enc->impl->name,
-					  enc->cfg.profile, sps.profile_idc);
-			enc->stream_profile = sps.profile_idc;
-			return;
-		}
-	}
+	if (he_video_format_matches_au(enc->format, au))
+		return;
+	if (he_video_format_from_au(au, &f) < 0)
+		return; /* fix_sps() already said why */
+	if (enc->stream_profile == 0 && f->profile_idc != enc->cfg.profile)
+		g_message("%s: asked for profile %d, stream is %d", enc->impl->name,
+			  enc->cfg.profile, f->profile_idc);
+	enc->stream_profile = f->profile_idc;
+	g_clear_pointer(&enc->format, he_video_format_unref);
+	enc->format = f;
 }
 
 /* The backend's output must be one access unit, an IDR when asked, with
@@ -273,38 +320,34 @@ static int check_au(struct he_encoder *enc, GBytes **au, bool want_idr, bool *ke
 		return -EIO;
 	}
 	if (info.has_sps) {
-		note_profile(enc, *au);
 		fix_sps(enc, au);
+		update_format(enc, *au);
 	}
 	*keyframe = info.has_idr;
 	return 0;
 }
 
-int he_encoder_encode(struct he_encoder *enc, const struct he_image *img, int64_t pts_us, bool force_idr,
-		      struct he_packet *out)
+/* @img NULL: the kept input. */
+static int encode_common(struct he_encoder *enc, const struct he_image *img, int64_t pts_us,
+			 bool force_idr, struct he_packet *out)
 {
 	GBytes *au = NULL;
 	bool keyframe = false, idr;
 	int rc;
 
-	if (!enc || !out)
-		return -EINVAL;
-	*out = (struct he_packet){ 0 };
-	if (enc->failed)
-		return -EIO;
-	if (he_image_check(img) < 0 || img->width != enc->cfg.width || img->height != enc->cfg.height)
-		return -EINVAL;
-
 	idr = force_idr || enc->frames == 0;
 	rc = enc->impl->encode(enc, img, idr, &au);
 	if (rc < 0)
 		goto fail;
+	if (img)
+		enc->have_kept = enc->keep_input;
 	rc = check_au(enc, &au, idr, &keyframe);
 	if (rc < 0)
 		goto fail;
 
 	enc->frames++;
-	*out = (struct he_packet){ .data = au, .keyframe = keyframe, .pts_us = pts_us };
+	*out = (struct he_packet){ .data = au, .keyframe = keyframe, .pts_us = pts_us,
+				   .format = enc->format ? he_video_format_ref(enc->format) : NULL };
 	return 0;
 
 	/* ERRORS */
@@ -314,6 +357,32 @@ fail:
 	if (rc == -EIO)
 		enc->failed = true;
 	return rc;
+}
+
+int he_encoder_encode(struct he_encoder *enc, const struct he_image *img, int64_t pts_us, bool force_idr,
+		      struct he_packet *out)
+{
+	if (!enc || !out)
+		return -EINVAL;
+	*out = (struct he_packet){ 0 };
+	if (enc->failed)
+		return -EIO;
+	if (he_image_check(img) < 0 || img->width != enc->cfg.width || img->height != enc->cfg.height)
+		return -EINVAL;
+	return encode_common(enc, img, pts_us, force_idr, out);
+}
+
+int he_encoder_encode_again(struct he_encoder *enc, int64_t pts_us, bool force_idr,
+			    struct he_packet *out)
+{
+	if (!enc || !out)
+		return -EINVAL;
+	*out = (struct he_packet){ 0 };
+	if (enc->failed)
+		return -EIO;
+	if (!enc->have_kept)
+		return -ENOENT;
+	return encode_common(enc, NULL, pts_us, force_idr, out);
 }
 
 int he_encoder_set_bitrate(struct he_encoder *enc, uint32_t bps)
@@ -372,8 +441,8 @@ void he_encoder_list(GString *out)
 	char why[WHY_MAX];
 
 	he_avlog_install();
-	for (size_t i = 0; he_encoder_impls[i]; i++) {
-		const struct he_encoder_impl *impl = he_encoder_impls[i];
+	for (size_t i = 0; impls()[i]; i++) {
+		const struct he_encoder_impl *impl = impls()[i];
 		int rc = probe(impl, why, sizeof(why));
 
 		g_string_append_printf(out, "%s %s ", impl->name, impl->hardware ? "hardware" : "software");

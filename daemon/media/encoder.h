@@ -27,6 +27,7 @@
 #include <glib.h>
 
 #include "image.h"
+#include "video-format.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -64,19 +65,35 @@ struct he_encoder_config {
 
 /**
  * Fill @p cfg with defaults for a @p width x @p height desktop: 60 fps,
- * about 4 bits per pixel per second (8 Mbit/s at 1080p, clamped to
- * 0.5..80 Mbit/s), 10 s GOP, constrained baseline.
+ * he_encoder_default_bitrate(), 10 s GOP, constrained baseline.
  */
 void he_encoder_config_init(struct he_encoder_config *cfg, uint32_t width, uint32_t height);
+
+/**
+ * The bitrate used when none is asked for: about 4 bits per pixel per
+ * second (8.3 Mbit/s at 1080p), clamped to 0.5..80 Mbit/s. The only place
+ * the default is computed.
+ */
+uint32_t he_encoder_default_bitrate(uint32_t width, uint32_t height);
+
+/** @p bps clamped to HE_ENCODER_MIN_BITRATE..HE_ENCODER_MAX_BITRATE. */
+uint32_t he_encoder_clamp_bitrate(uint64_t bps);
+
+/** @p n / @p d clamped to a frame rate he_encoder_create() accepts (0/0 gives 30/1). */
+void he_encoder_clamp_fps(uint32_t *n, uint32_t *d);
 
 /** One encoded access unit. */
 struct he_packet {
 	GBytes *data;    /**< Annex B access unit; the caller owns this reference */
 	bool keyframe;   /**< contains an IDR slice (and SPS/PPS in front of it) */
 	int64_t pts_us;  /**< the pts_us given to he_encoder_encode() */
+	/** Description of the stream this AU belongs to (SPS/PPS, codec
+	 * string, size): the same pointer until the encoder emits different
+	 * parameter sets. The caller owns this reference. */
+	struct he_video_format *format;
 };
 
-/** Release the data reference of @p pkt (if any) and clear it. Accepts NULL. */
+/** Release the references of @p pkt (if any) and clear it. Accepts NULL. */
 void he_packet_clear(struct he_packet *pkt);
 
 struct he_encoder;
@@ -137,6 +154,27 @@ const struct he_encoder_config *he_encoder_get_config(const struct he_encoder *e
  */
 int he_encoder_encode(struct he_encoder *enc, const struct he_image *img, int64_t pts_us,
 		      bool force_idr, struct he_packet *out);
+
+/**
+ * Keep each input picture inside the encoder (staged: converted or copied
+ * into the encoder's own buffer, which a conversion does anyway) so that
+ * he_encoder_encode_again() can encode it again later. Off by default: NV12
+ * or I420 input is then read in place, without a copy.
+ */
+void he_encoder_set_keep_input(struct he_encoder *enc, bool keep);
+
+/**
+ * Encode the last picture given to he_encoder_encode() again, as a new
+ * access unit (for a static screen: never a resent one). Needs
+ * he_encoder_set_keep_input() to have been on for that picture.
+ *
+ * @return 0, -ENOENT when no picture is kept, or as he_encoder_encode().
+ */
+int he_encoder_encode_again(struct he_encoder *enc, int64_t pts_us, bool force_idr,
+			    struct he_packet *out);
+
+/** True when the backend takes pictures in @p kind of memory. */
+bool he_encoder_accepts(const struct he_encoder *enc, enum he_memory_kind kind);
 
 /**
  * Change the target bitrate. libx264 and h264_nvenc apply it from the next

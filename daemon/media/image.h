@@ -17,6 +17,19 @@
 extern "C" {
 #endif
 
+/**
+ * Where a picture's pixels live. Encoder backends say which kinds they take
+ * (he_encoder_accepts()); CPU memory is taken by all of them.
+ */
+enum he_memory_kind {
+	HE_MEMORY_CPU,     /**< planes in host memory (heap, pool, shared-memory ring) */
+	HE_MEMORY_DMABUF,  /**< a DMA-BUF: fds, offsets, strides, modifier */
+	HE_MEMORY_NATIVE,  /**< a platform surface (CVPixelBuffer/IOSurface on macOS) */
+};
+
+/** Printable name of @p kind. */
+const char *he_memory_kind_name(enum he_memory_kind kind);
+
 /** Largest width or height the media layer accepts, in pixels. */
 #define HE_IMAGE_MAX_DIM 16384u
 

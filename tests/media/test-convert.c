@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests of daemon/media/convert.c and nv12-pool.c. */
+/* Tests of daemon/media/convert.c. */
 #include <errno.h>
 #include <string.h>
 
 #include <glib.h>
 
 #include "convert.h"
-#include "nv12-pool.h"
 
 /* Four 8x8 patches side by side, plus expected BT.601 limited-range YUV:
  * Y = 16 + 219 * (0.299 R + 0.587 G + 0.114 B), Cb/Cr = 128 + 224 * (...),
@@ -236,44 +235,6 @@ static void test_invalid(void)
 	g_assert_cmpint(he_convert_to_nv12(&bad, dy, 16, du, 16), ==, -EINVAL);
 }
 
-static void test_pool(void)
-{
-	struct he_nv12_pool *pool = he_nv12_pool_create(W, H, 2);
-	struct he_nv12_frame *a, *b, *c, *d;
-	uint8_t *rgb = make_rgb(HXFR_FMT_BGRX, W * 4, 0);
-	struct he_image img = { .fourcc = HXFR_FMT_BGRX, .width = W, .height = H,
-				.plane = { rgb }, .stride = { W * 4 } };
-	struct he_image wrong = img;
-	uint8_t *a_y;
-
-	g_assert_null(he_nv12_pool_create(0, 16, 2));
-	g_assert_null(he_nv12_pool_create(16, HE_IMAGE_MAX_DIM + 1, 2));
-	g_assert_nonnull(pool);
-
-	a = he_nv12_pool_acquire(pool);
-	g_assert_cmpuint(a->stride_y % 64, ==, 0);
-	g_assert_cmpuint((uintptr_t)a->y % 64, ==, 0);
-	g_assert_cmpuint((uintptr_t)a->uv % 64, ==, 0);
-	g_assert_cmpint(he_image_check(&a->image), ==, 0);
-	a_y = a->y;
-	he_nv12_pool_release(a);
-	b = he_nv12_pool_acquire(pool);
-	g_assert_true(b->y == a_y);     /* reused, not reallocated */
-
-	g_assert_cmpint(he_nv12_pool_convert(pool, &img, &c), ==, 0);
-	check_nv12(c->y, c->stride_y, c->uv, c->stride_uv);
-	wrong.width = W - 2;
-	wrong.stride[0] = (W - 2) * 4;
-	g_assert_cmpint(he_nv12_pool_convert(pool, &wrong, &d), ==, -EINVAL);
-
-	/* Frames may outlive the pool's owner reference. */
-	he_nv12_pool_destroy(pool);
-	he_nv12_pool_release(b);
-	he_nv12_pool_release(c);
-	he_nv12_pool_release(NULL);
-	he_nv12_pool_destroy(NULL);
-	g_free(rgb);
-}
 
 int main(int argc, char **argv)
 {
@@ -285,6 +246,5 @@ int main(int argc, char **argv)
 	g_test_add_func("/media/convert/i420-and-nv12", test_i420_and_nv12);
 	g_test_add_func("/media/convert/odd-size", test_odd_size);
 	g_test_add_func("/media/convert/invalid", test_invalid);
-	g_test_add_func("/media/convert/nv12-pool", test_pool);
 	return g_test_run();
 }

@@ -466,7 +466,7 @@ static void check_damaged(unsigned damage)
 		struct he_pattern *p = he_pattern_create(sz.w, sz.h);
 		struct picture pic = picture_new(sz.w, sz.h);
 
-		he_pattern_set_key(p, "q");
+		he_pattern_set_key(p, (uint8_t)'q', "q");
 		he_pattern_set_pointer(p, (int)sz.w / 3, (int)sz.h / 2, 1);
 		for (size_t i = 0; i < G_N_ELEMENTS(code_cases); i++) {
 			struct he_pattern_code want;
@@ -505,7 +505,7 @@ static void key_region(struct he_pattern *p, struct picture *pic,
 		       struct he_pattern_rect *r, const char *key)
 {
 	if (key)
-		he_pattern_set_key(p, key);
+		he_pattern_set_key(p, (uint8_t)key[0], key);
 	render(p, pic, 3, T0_US);
 	he_pattern_region(p, HE_PATTERN_REGION_KEY_TEXT, r);
 }
@@ -551,7 +551,7 @@ static void test_key(void)
 
 	/* key_count wraps at 256. */
 	for (int i = 0; i < 250; i++)
-		he_pattern_set_key(p, "");
+		he_pattern_set_key(p, 0, "");
 	render(p, &a, 3, T0_US);
 	g_assert_cmpint(he_pattern_read(a.px, a.stride, 1280, 720, &c), ==, 0);
 	g_assert_cmpuint(c.key_code, ==, 0);
@@ -782,7 +782,7 @@ static void measure(uint32_t w, uint32_t h, uint32_t stride_pad, int frames)
 	double *us = g_new(double, frames);
 
 	he_pattern_set_pointer(p, (int)w / 2, (int)h / 2, 1);
-	he_pattern_set_key(p, "Return");
+	he_pattern_set_key(p, (uint8_t)'R', "Return");
 	render(p, &(struct picture){ buf, w, h, stride }, 0, T0_US); /* warm up */
 	for (int i = 0; i < frames; i++) {
 		gint64 t = g_get_monotonic_time();
@@ -816,7 +816,7 @@ static void dump_ppm(const char *dir, uint32_t w, uint32_t h)
 	FILE *f = fopen(name, "wb");
 
 	g_assert_nonnull(f);
-	he_pattern_set_key(p, "Escape");
+	he_pattern_set_key(p, (uint8_t)'E', "Escape");
 	he_pattern_set_pointer(p, (int)w * 5 / 8, (int)h / 3, 1);
 	render(p, &pic, 1234, T0_US);
 	fprintf(f, "P6\n%u %u\n255\n", w, h);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef HOSTENC_WEB_PRIVATE_H
-#define HOSTENC_WEB_PRIVATE_H
+/* Internals shared by the files of daemon/outputs/web. */
+#ifndef HOSTENC_OUTPUTS_WEB_PRIVATE_H
+#define HOSTENC_OUTPUTS_WEB_PRIVATE_H
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <stdbool.h>
 
-#include "daemon.h"
-#include "source.h"
+#include "registry.h"
+#include "stream.h"
 #include "web.h"
 
 /* WebSocket close codes (docs/web.md). */
@@ -20,18 +23,44 @@
 struct he_viewer;
 
 struct he_web {
-	struct he_daemon *d;
+	struct he_registry *reg;
+	struct he_hxfr *hx;
 	SoupServer *server;
 	char *token;
 	char *root;
 	char *url;
+	char *encoder;
+	uint32_t output_queue;
 	GHashTable *viewers_by_client; /* client id -> struct he_viewer* */
 	GList *viewers;
 	uint64_t viewers_total;
+	/* The last video message built, shared by every viewer it goes to:
+	 * one buffer per access unit, not one per viewer. */
+	struct he_au *msg_au;
+	bool msg_replay;
+	GBytes *msg;
 };
 
-/* web-server.c */
+/* web-auth.c */
 bool web_authorized(struct he_web *w, SoupServerMessage *msg, GHashTable *query);
+
+/* web-message.c */
+GBytes *web_video_message(struct he_web *w, struct he_au *au, bool replay);
+void web_message_cache_clear(struct he_web *w);
+
+/* web-input.c: the page's input as device events */
+struct web_input_state {
+	uint32_t buttons;           /* DOM buttons mask last seen */
+	int32_t wheel_x, wheel_y;   /* pixels not yet a whole notch */
+	GArray *keys_down;          /* uint16_t evdev codes held */
+};
+void web_input_init(struct web_input_state *st);
+void web_input_clear(struct web_input_state *st);
+/** Translate one input message of the page and send it to @p stream's machine. */
+bool web_input_handle(struct web_input_state *st, struct he_stream *stream, const char *type,
+		      JsonObject *o);
+/** Release every key and button @p st holds (the viewer left or lost focus). */
+void web_input_release_all(struct web_input_state *st, struct he_stream *stream);
 
 /* web-viewer.c */
 void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketConnection *conn,
@@ -41,7 +70,7 @@ void web_viewers_close_all(struct he_web *w);
 struct he_viewer_info {
 	const char *client;
 	const char *peer;
-	uint32_t source_id;
+	uint32_t stream_id;
 	uint64_t sent_aus, skipped_aus, bytes, resyncs;
 	uint64_t queued;
 	uint64_t input_events;

@@ -60,21 +60,6 @@ static void serve_static(struct he_web *w, SoupServerMessage *msg, const char *p
 					 g_steal_pointer(&contents), len);
 }
 
-bool web_authorized(struct he_web *w, SoupServerMessage *msg, GHashTable *query)
-{
-	const char *auth, *given = NULL;
-
-	if (!w->token)
-		return true;
-	if (query)
-		given = g_hash_table_lookup(query, "token");
-	auth = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-					    "Authorization");
-	if (!given && auth && g_str_has_prefix(auth, "Bearer "))
-		given = auth + 7;
-	return given && strcmp(given, w->token) == 0;
-}
-
 static void on_request(SoupServer *server, SoupServerMessage *msg, const char *path,
 		       GHashTable *query, gpointer data)
 {
@@ -167,31 +152,35 @@ static gboolean start_listening(struct he_web *w, const char *address, GError **
 	return TRUE;
 }
 
-struct he_web *he_web_new(struct he_daemon *d, const char *address, const char *token,
-			  const char *root, GError **err)
+struct he_web *he_web_create(const struct he_web_config *cfg, struct he_registry *reg,
+			     struct he_hxfr *hx, GError **err)
 {
 	struct he_web *w = g_new0(struct he_web, 1);
 
-	w->d = d;
-	w->token = g_strdup(token);
-	w->root = g_strdup(root);
+	w->reg = reg;
+	w->hx = hx;
+	w->token = g_strdup(cfg->token);
+	w->root = g_strdup(cfg->root);
+	w->encoder = g_strdup(cfg->encoder);
+	w->output_queue = cfg->output_queue;
 	w->viewers_by_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	w->server = soup_server_new("server-header", "hostencd", NULL);
 	soup_server_add_handler(w->server, NULL, on_request, w, NULL);
 	soup_server_add_websocket_handler(w->server, "/ws/stream", NULL, NULL, on_websocket, w,
 					  NULL);
-	if (!start_listening(w, address, err)) {
-		he_web_free(w);
+	if (!start_listening(w, cfg->address, err)) {
+		he_web_destroy(w);
 		return NULL;
 	}
 	return w;
 }
 
-void he_web_free(struct he_web *w)
+void he_web_destroy(struct he_web *w)
 {
 	if (!w)
 		return;
 	web_viewers_close_all(w);
+	web_message_cache_clear(w);
 	if (w->server) {
 		soup_server_disconnect(w->server);
 		g_object_unref(w->server);
@@ -199,6 +188,7 @@ void he_web_free(struct he_web *w)
 	g_hash_table_destroy(w->viewers_by_client);
 	g_free(w->token);
 	g_free(w->root);
+	g_free(w->encoder);
 	g_free(w->url);
 	g_free(w);
 }

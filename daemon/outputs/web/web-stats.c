@@ -4,7 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "session.h"
+#include "hxfr-server.h"
 #include "web-private.h"
 
 static void add_stages(JsonBuilder *b, struct he_stats *st)
@@ -29,16 +29,22 @@ static void add_counter(JsonBuilder *b, const char *name, uint64_t v)
 	json_builder_add_int_value(b, (gint64)v);
 }
 
-static void add_source(JsonBuilder *b, struct he_source *s)
+static void add_string(JsonBuilder *b, const char *name, const char *v)
 {
-	struct he_source_info info;
-	struct he_stats *st = he_source_stats(s);
+	json_builder_set_member_name(b, name);
+	json_builder_add_string_value(b, v);
+}
 
-	he_source_info(s, &info);
+static void add_source(JsonBuilder *b, struct he_stream *s)
+{
+	struct he_stream_info info;
+	struct he_stats *st = he_stream_stats(s);
+
+	he_stream_info(s, &info);
 	json_builder_begin_object(b);
 	add_counter(b, "id", info.id);
-	json_builder_set_member_name(b, "name");
-	json_builder_add_string_value(b, info.name);
+	add_string(b, "name", info.name);
+	add_string(b, "title", info.title);
 	json_builder_set_member_name(b, "encoder");
 	json_builder_add_string_value(b, info.encoder);
 	json_builder_set_member_name(b, "hardware");
@@ -48,7 +54,7 @@ static void add_source(JsonBuilder *b, struct he_source *s)
 	json_builder_set_member_name(b, "fps");
 	json_builder_add_double_value(b, info.fps);
 	add_counter(b, "bitrate", info.bitrate);
-	add_counter(b, "viewers", info.consumers);
+	add_counter(b, "viewers", info.outputs);
 	g_mutex_lock(&st->lock);
 	add_counter(b, "frames_in", st->frames_in);
 	add_counter(b, "frames_encoded", st->frames_encoded);
@@ -60,12 +66,12 @@ static void add_source(JsonBuilder *b, struct he_source *s)
 	json_builder_end_object(b);
 }
 
-static void add_session(JsonBuilder *b, struct he_session *s)
+static void add_session(const struct he_session_info *i, void *data)
 {
-	struct he_session_info info;
-	struct he_stats *st = he_session_stats(s);
+	JsonBuilder *b = data;
+	const struct he_session_info info = *i;
+	struct he_stats *st = info.stats;
 
-	he_session_info(s, &info);
 	json_builder_begin_object(b);
 	add_counter(b, "id", info.id);
 	json_builder_set_member_name(b, "peer");
@@ -75,7 +81,7 @@ static void add_session(JsonBuilder *b, struct he_session *s)
 	json_builder_set_member_name(b, "path");
 	json_builder_add_string_value(b, info.path);
 	json_builder_set_member_name(b, "source");
-	json_builder_add_int_value(b, info.source_id == UINT32_MAX ? -1 : (gint64)info.source_id);
+	json_builder_add_int_value(b, info.stream_id == UINT32_MAX ? -1 : (gint64)info.stream_id);
 	add_counter(b, "frames", info.frames);
 	add_counter(b, "errors", info.errors);
 	add_counter(b, "inflight", info.inflight);
@@ -97,7 +103,7 @@ static void add_viewer(JsonBuilder *b, struct he_viewer *v)
 	json_builder_add_string_value(b, info.client);
 	json_builder_set_member_name(b, "peer");
 	json_builder_add_string_value(b, info.peer);
-	add_counter(b, "source", info.source_id);
+	add_counter(b, "source", info.stream_id);
 	add_counter(b, "sent", info.sent_aus);
 	add_counter(b, "skipped", info.skipped_aus);
 	add_counter(b, "resyncs", info.resyncs);
@@ -107,16 +113,9 @@ static void add_viewer(JsonBuilder *b, struct he_viewer *v)
 	json_builder_end_object(b);
 }
 
-static gint by_id(gconstpointer a, gconstpointer b)
-{
-	uint32_t x = he_source_id(a), y = he_source_id(b);
-
-	return (x > y) - (x < y);
-}
-
 static GList *sorted_sources(struct he_web *w)
 {
-	return g_list_sort(g_hash_table_get_values(w->d->sources), by_id);
+	return he_registry_list(w->reg);
 }
 
 static void respond_json(SoupServerMessage *msg, JsonBuilder *b)
@@ -142,7 +141,7 @@ void web_stats_json(struct he_web *w, SoupServerMessage *msg)
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "encoder");
-	json_builder_add_string_value(b, w->d->encoder_name ? w->d->encoder_name : "");
+	json_builder_add_string_value(b, w->encoder ? w->encoder : "");
 	json_builder_set_member_name(b, "time_us");
 	json_builder_add_int_value(b, he_now_us());
 	json_builder_set_member_name(b, "sources");
@@ -152,8 +151,8 @@ void web_stats_json(struct he_web *w, SoupServerMessage *msg)
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "sessions");
 	json_builder_begin_array(b);
-	for (GList *l = w->d->sessions; l; l = l->next)
-		add_session(b, l->data);
+	if (w->hx)
+		he_hxfr_foreach_session(w->hx, add_session, b);
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "viewers");
 	json_builder_begin_array(b);
@@ -172,13 +171,15 @@ void web_sources_json(struct he_web *w, SoupServerMessage *msg)
 
 	json_builder_begin_array(b);
 	for (GList *l = sources; l; l = l->next) {
-		struct he_source_info info;
+		struct he_stream_info info;
 
-		he_source_info(l->data, &info);
+		he_stream_info(l->data, &info);
 		json_builder_begin_object(b);
 		add_counter(b, "id", info.id);
-		json_builder_set_member_name(b, "name");
-		json_builder_add_string_value(b, info.name);
+		add_string(b, "name", info.name);
+		add_string(b, "title", info.title);
+		json_builder_set_member_name(b, "input");
+		json_builder_add_boolean_value(b, he_stream_has_input(l->data));
 		add_counter(b, "width", info.width);
 		add_counter(b, "height", info.height);
 		json_builder_end_object(b);
@@ -227,13 +228,13 @@ static const struct {
 	{ "hostenc_source_height", "gauge", "Encoded height in pixels" },
 };
 
-static void sample_source(struct he_source *s, struct source_sample *out)
+static void sample_source(struct he_stream *s, struct source_sample *out)
 {
-	struct he_source_info info;
-	struct he_stats *st = he_source_stats(s);
+	struct he_stream_info info;
+	struct he_stats *st = he_stream_stats(s);
 	GString *l = g_string_new(NULL);
 
-	he_source_info(s, &info);
+	he_stream_info(s, &info);
 	g_string_append_printf(l, "source=\"%u\",name=\"", info.id);
 	label(l, info.name);
 	g_string_append(l, "\",encoder=\"");
@@ -248,7 +249,7 @@ static void sample_source(struct he_source *s, struct source_sample *out)
 	out->v[4] = (double)st->bytes_out;
 	g_mutex_unlock(&st->lock);
 	out->v[5] = info.fps;
-	out->v[6] = info.consumers;
+	out->v[6] = info.outputs;
 	out->v[7] = info.width;
 	out->v[8] = info.height;
 }
@@ -260,7 +261,7 @@ static void latency_metrics(GString *out, GList *sources, struct source_sample *
 	metric_header(out, "hostenc_source_stage_latency_seconds", "summary",
 		      "Per-frame time in each stage (receive, convert, encode, send), last 512 frames");
 	for (GList *l = sources; l; l = l->next, n++) {
-		struct he_stats *st = he_source_stats(l->data);
+		struct he_stats *st = he_stream_stats(l->data);
 
 		for (int i = 0; i < HE_STAGE_COUNT; i++)
 			for (int q = 0; q < 2; q++)
@@ -299,7 +300,7 @@ void web_stats_metrics(struct he_web *w, SoupServerMessage *msg)
 
 	source_metrics(out, sources);
 	metric_header(out, "hostenc_sessions", "gauge", "Guest HXFR sessions connected");
-	g_string_append_printf(out, "hostenc_sessions %u\n", w->d->n_sessions);
+	g_string_append_printf(out, "hostenc_sessions %u\n", w->hx ? he_hxfr_session_count(w->hx) : 0);
 	metric_header(out, "hostenc_viewers", "gauge", "Browser viewers connected");
 	g_string_append_printf(out, "hostenc_viewers %u\n", g_list_length(w->viewers));
 	metric_header(out, "hostenc_viewers_total", "counter", "Browser viewers accepted since start");

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* One browser viewer: a WebSocket that consumes a source (docs/web.md).
+/* One browser viewer: a WebSocket that is an output of a stream (docs/web.md).
  *
  * Flow control: libsoup does not say how much a WebSocket has queued, so
  * the viewer counts the bytes it hands to libsoup and subtracts what the
  * peer has acknowledged (TCP_INFO tcpi_bytes_acked): the difference is
  * everything not yet delivered, in libsoup's queue and the kernel's. Over
- * the bound, whole access units are skipped until the next IDR; a viewer
- * that stays over it for 10 s is closed (4003). It never slows the others. */
+ * the bound deliver() says -EAGAIN and the stream skips whole access units
+ * until the next IDR; a viewer that stays over it past the stream's stall
+ * limit is closed (4003). It never slows the others. */
 #define G_LOG_DOMAIN "hostenc.web"
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -18,35 +19,34 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include "h264.h"
 #include "web-private.h"
 
-#define TOO_SLOW_US (10 * G_USEC_PER_SEC)
 #define INPUT_PER_SECOND 1000
 #define INIT_TIMEOUT_S 10
 
 struct he_viewer {
-	struct he_consumer consumer;
+	struct he_output output;
 	struct he_web *w;
 	SoupWebsocketConnection *conn;
 	GSocket *sock;
 	char *client;
 	char *peer;
-	uint32_t source_id;
+	uint32_t stream_id;
 	bool attached, closing;
+	struct he_video_format *format_sent; /* the description the page has */
 	uint32_t cur_w, cur_h;
-	char codec[32];
+	struct web_input_state input;
 	uint64_t handed, acked_base, sent_aus, bytes;
-	int64_t congested_since, input_window;
+	int64_t input_window;
 	uint32_t input_in_window;
 	uint64_t input_events;
 	guint init_timer;
 	guint free_idle;
 };
 
-static struct he_viewer *from_consumer(struct he_consumer *c)
+static struct he_viewer *from_output(struct he_output *o)
 {
-	return (struct he_viewer *)((char *)c - offsetof(struct he_viewer, consumer));
+	return (struct he_viewer *)((char *)o - offsetof(struct he_viewer, output));
 }
 
 /* ---- flow control ------------------------------------------------------- */
@@ -109,103 +109,47 @@ static void close_viewer(struct he_viewer *v, gushort code, const char *why)
 	v->closing = true;
 }
 
-static void update_codec(struct he_viewer *v, struct he_au *au)
-{
-	struct he_h264_iter it;
-	struct he_h264_nal nal;
-	gsize len;
-	const uint8_t *p = g_bytes_get_data(au->data, &len);
-
-	he_h264_iter_init(&it, p, len);
-	while (he_h264_iter_next(&it, &nal) > 0) {
-		struct he_h264_sps sps;
-
-		if (nal.type != HE_H264_NAL_SPS || he_h264_sps_parse(nal.data, nal.size, &sps) < 0)
-			continue;
-		g_snprintf(v->codec, sizeof(v->codec), "avc1.%02x%02x%02x", sps.profile_idc,
-			   sps.constraint_flags, sps.level_idc);
-		return;
-	}
-}
-
 static void send_init(struct he_viewer *v, struct he_au *au)
 {
-	struct he_source_info info;
+	struct he_stream_info info;
 	g_autofree char *text = NULL;
 
-	he_source_info(v->consumer.source, &info);
-	text = g_strdup_printf("{\"type\":\"init\",\"source\":%u,\"codec\":\"%s\",\"width\":%u,"
-			       "\"height\":%u,\"fps\":%.3g,\"encoder\":\"%s\",\"hardware\":%s,"
-			       "\"server_time_us\":%" G_GINT64_FORMAT "}",
-			       info.id, v->codec, au->width, au->height,
+	he_stream_info(v->output.stream, &info);
+	text = g_strdup_printf("{\"type\":\"init\",\"source\":%u,\"name\":\"%s\",\"codec\":\"%s\","
+			       "\"width\":%u,\"height\":%u,\"fps\":%.3g,\"encoder\":\"%s\","
+			       "\"hardware\":%s,\"input\":%s,\"server_time_us\":%" G_GINT64_FORMAT "}",
+			       info.id, info.name, au->format->codec, au->width, au->height,
 			       info.fps > 0 ? info.fps : 30.0, info.encoder,
-			       info.hardware ? "true" : "false", he_now_us());
+			       info.hardware ? "true" : "false",
+			       he_stream_has_input(v->output.stream) ? "true" : "false", he_now_us());
 	send_text(v, text);
+	g_clear_pointer(&v->format_sent, he_video_format_unref);
+	v->format_sent = he_video_format_ref(au->format);
 	v->cur_w = au->width;
 	v->cur_h = au->height;
 }
 
-static GBytes *video_message(struct he_au *au, bool replay)
+static bool congested(struct he_viewer *v)
 {
-	gsize len;
-	const uint8_t *p = g_bytes_get_data(au->data, &len);
-	uint8_t *buf = g_malloc(WS_HEADER_SIZE + len);
-	uint64_t cap = (uint64_t)au->capture_us;
-	uint32_t seq = (uint32_t)au->seq;
-
-	buf[0] = 1;
-	buf[1] = (au->keyframe ? 1 : 0) | (replay ? 2 : 0);
-	buf[2] = (uint8_t)au->width;
-	buf[3] = (uint8_t)(au->width >> 8);
-	buf[4] = (uint8_t)au->height;
-	buf[5] = (uint8_t)(au->height >> 8);
-	buf[6] = buf[7] = 0;
-	for (int i = 0; i < 8; i++)
-		buf[8 + i] = (uint8_t)(cap >> (8 * i));
-	for (int i = 0; i < 4; i++)
-		buf[16 + i] = (uint8_t)(seq >> (8 * i));
-	memset(buf + 20, 0, 4);
-	memcpy(buf + WS_HEADER_SIZE, p, len);
-	return g_bytes_new_take(buf, WS_HEADER_SIZE + len);
+	return undelivered(v) > v->w->output_queue;
 }
 
-static int congestion(struct he_viewer *v)
+static int deliver(struct he_output *o, struct he_au *au, bool replay)
 {
-	int64_t now = g_get_monotonic_time();
-
-	if (undelivered(v) <= v->w->d->cfg.consumer_queue) {
-		v->congested_since = 0;
-		return 0;
-	}
-	if (!v->congested_since)
-		v->congested_since = now;
-	if (now - v->congested_since > TOO_SLOW_US) {
-		close_viewer(v, WS_CLOSE_TOO_SLOW, "viewer too slow: its queue did not drain");
-		return -EPIPE;
-	}
-	return -EAGAIN;
-}
-
-static int deliver(struct he_consumer *c, struct he_au *au, bool replay)
-{
-	struct he_viewer *v = from_consumer(c);
+	struct he_viewer *v = from_output(o);
 	GBytes *msg;
-	int res;
 
 	if (v->closing ||
 	    soup_websocket_connection_get_state(v->conn) != SOUP_WEBSOCKET_STATE_OPEN)
 		return -EPIPE;
-	if ((res = congestion(v)) < 0)
-		return res;
-	if (au->keyframe) {
-		char old[sizeof(v->codec)];
-
-		memcpy(old, v->codec, sizeof(old));
-		update_codec(v, au);
-		if (au->width != v->cur_w || au->height != v->cur_h || strcmp(old, v->codec))
-			send_init(v, au);
-	}
-	msg = video_message(au, replay);
+	if (congested(v))
+		return -EAGAIN;
+	/* A new stream description (media made it once, at the encoder):
+	 * the page reconfigures its decoder. */
+	if (au->keyframe && au->format &&
+	    (au->format != v->format_sent || au->width != v->cur_w || au->height != v->cur_h))
+		send_init(v, au);
+	msg = web_video_message(v->w, au, replay);
 	count_sent(v, g_bytes_get_size(msg));
 	v->bytes += g_bytes_get_size(msg);
 	v->sent_aus++;
@@ -214,22 +158,28 @@ static int deliver(struct he_consumer *c, struct he_au *au, bool replay)
 	return 0;
 }
 
-static void source_gone(struct he_consumer *c)
+static void closed(struct he_output *o, enum he_output_close why)
 {
-	close_viewer(from_consumer(c), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "source went away");
+	struct he_viewer *v = from_output(o);
+
+	if (why == HE_OUTPUT_CLOSE_TOO_SLOW)
+		close_viewer(v, WS_CLOSE_TOO_SLOW, "viewer too slow: its queue did not drain");
+	else
+		close_viewer(v, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "source went away");
 }
 
-static bool ready(struct he_consumer *c)
+static bool ready(struct he_output *o)
 {
-	struct he_viewer *v = from_consumer(c);
+	struct he_viewer *v = from_output(o);
 
-	return !v->closing && undelivered(v) <= v->w->d->cfg.consumer_queue / 2;
+	return !v->closing && undelivered(v) <= v->w->output_queue / 2;
 }
 
-static const struct he_consumer_impl viewer_impl = {
+static const struct he_output_impl viewer_impl = {
+	.version = HE_OUTPUT_VERSION,
 	.deliver = deliver,
-	.source_gone = source_gone,
 	.ready = ready,
+	.close = closed,
 };
 
 /* ---- input from the page ----------------------------------------------- */
@@ -245,43 +195,19 @@ static bool input_allowed(struct he_viewer *v)
 	return ++v->input_in_window <= INPUT_PER_SECOND;
 }
 
-static int clamp_int(gint64 v, int lo, int hi)
-{
-	return v < lo ? lo : v > hi ? hi : (int)v;
-}
-
 static void handle_input(struct he_viewer *v, JsonObject *o, const char *type)
 {
-	struct he_input_event ev = { 0 };
-	struct he_source *src = v->consumer.source;
+	struct he_stream *stream = v->output.stream;
 
-	if (!src || !input_allowed(v))
+	if (!stream || !input_allowed(v))
 		return;
-	if (g_str_equal(type, "key")) {
-		ev.kind = HE_INPUT_KEY;
-		ev.key = json_object_get_string_member_with_default(o, "key", NULL);
-		ev.code = json_object_get_string_member_with_default(o, "code", NULL);
-		ev.down = json_object_get_boolean_member_with_default(o, "down", TRUE);
-		if (!ev.key || strlen(ev.key) > 64 || (ev.code && strlen(ev.code) > 64))
-			return;
-	} else if (g_str_equal(type, "pointer")) {
-		ev.kind = HE_INPUT_POINTER;
-		ev.x = clamp_int(json_object_get_int_member_with_default(o, "x", 0), 0, 16383);
-		ev.y = clamp_int(json_object_get_int_member_with_default(o, "y", 0), 0, 16383);
-		ev.buttons = (uint32_t)clamp_int(json_object_get_int_member_with_default(o, "buttons", 0),
-						 0, 0xffff);
-	} else {
-		ev.kind = HE_INPUT_WHEEL;
-		ev.dx = clamp_int(json_object_get_int_member_with_default(o, "dx", 0), -10000, 10000);
-		ev.dy = clamp_int(json_object_get_int_member_with_default(o, "dy", 0), -10000, 10000);
-	}
-	v->input_events++;
-	he_source_input(src, &ev);
+	if (web_input_handle(&v->input, stream, type, o))
+		v->input_events++;
 }
 
 static void attach(struct he_viewer *v)
 {
-	struct he_source *src = he_daemon_find_source(v->w->d, v->source_id);
+	struct he_stream *src = he_registry_find(v->w->reg, v->stream_id);
 
 	if (v->attached)
 		return;
@@ -290,8 +216,8 @@ static void attach(struct he_viewer *v)
 		return;
 	}
 	v->attached = true;
-	v->consumer.impl = &viewer_impl;
-	he_source_attach(src, &v->consumer);
+	v->output.impl = &viewer_impl;
+	he_stream_attach(src, &v->output);
 }
 
 static void handle_text(struct he_viewer *v, const char *text, gsize len)
@@ -315,20 +241,29 @@ static void handle_text(struct he_viewer *v, const char *text, gsize len)
 
 		send_text(v, pong);
 	} else if (g_str_equal(type, "keyframe")) {
-		if (v->consumer.source)
-			he_source_request_idr(v->consumer.source);
-	} else if (g_str_equal(type, "key") || g_str_equal(type, "pointer") ||
-		   g_str_equal(type, "wheel")) {
+		if (v->output.stream)
+			he_stream_request_idr(v->output.stream);
+	} else {
 		handle_input(v, o, type);
 	}
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-static void viewer_free(struct he_viewer *v)
+static void leave_stream(struct he_viewer *v)
 {
-	if (v->consumer.source)
-		he_source_detach(v->consumer.source, &v->consumer);
+	if (!v->output.stream)
+		return;
+	/* Keys and buttons held when a viewer leaves are released. */
+	web_input_release_all(&v->input, v->output.stream);
+	he_stream_detach(v->output.stream, &v->output);
+}
+
+static void viewer_destroy(struct he_viewer *v)
+{
+	leave_stream(v);
+	web_input_clear(&v->input);
+	g_clear_pointer(&v->format_sent, he_video_format_unref);
 	if (v->init_timer)
 		g_source_remove(v->init_timer);
 	if (v->free_idle)
@@ -359,7 +294,7 @@ static gboolean free_idle(gpointer data)
 	struct he_viewer *v = data;
 
 	v->free_idle = 0;
-	viewer_free(v);
+	viewer_destroy(v);
 	return G_SOURCE_REMOVE;
 }
 
@@ -370,8 +305,7 @@ static void on_closed(SoupWebsocketConnection *conn, gpointer data)
 	g_info("viewer %s (%s): closed (code %u)", v->client, v->peer,
 	       soup_websocket_connection_get_close_code(conn));
 	v->closing = true;
-	if (v->consumer.source)
-		he_source_detach(v->consumer.source, &v->consumer);
+	leave_stream(v);
 	if (!v->free_idle)
 		v->free_idle = g_idle_add(free_idle, v);
 }
@@ -416,6 +350,7 @@ void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketCo
 	v->client = client && *client && strlen(client) <= 128 ? g_strdup(client)
 							       : g_uuid_string_random();
 	v->acked_base = acked_bytes(v, &ok);
+	web_input_init(&v->input);
 	w->viewers = g_list_prepend(w->viewers, v);
 	w->viewers_total++;
 	soup_websocket_connection_set_max_incoming_payload_size(conn, VIEWER_MAX_INPUT);
@@ -426,19 +361,22 @@ void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketCo
 		close_viewer(v, WS_CLOSE_UNAUTHORIZED, "bad or missing token");
 		return;
 	}
-	if (src && !g_ascii_string_to_unsigned(src, 10, 0, UINT32_MAX, &id, NULL)) {
-		close_viewer(v, WS_CLOSE_UNKNOWN_SOURCE, "source must be a number");
+	if (src && g_ascii_isdigit(src[0]) &&
+	    !g_ascii_string_to_unsigned(src, 10, 0, UINT32_MAX, &id, NULL)) {
+		close_viewer(v, WS_CLOSE_UNKNOWN_SOURCE, "source must be a number or a stream name");
 		return;
 	}
-	v->source_id = (uint32_t)id;
-	if (!he_daemon_find_source(w->d, v->source_id)) {
+	v->stream_id = (uint32_t)id;
+	if (src && !g_ascii_isdigit(src[0]) && he_registry_find_name(w->reg, src))
+		v->stream_id = he_stream_id(he_registry_find_name(w->reg, src));
+	if (!he_registry_find(w->reg, v->stream_id)) {
 		close_viewer(v, WS_CLOSE_UNKNOWN_SOURCE, "unknown source");
 		return;
 	}
 	supersede(w, v->client);
 	g_hash_table_insert(w->viewers_by_client, g_strdup(v->client), v);
 	v->init_timer = g_timeout_add_seconds(INIT_TIMEOUT_S, init_timeout, v);
-	g_info("viewer %s (%s): connected to source %u", v->client, v->peer, v->source_id);
+	g_info("viewer %s (%s): connected to stream %u", v->client, v->peer, v->stream_id);
 }
 
 void web_viewers_close_all(struct he_web *w)
@@ -447,7 +385,7 @@ void web_viewers_close_all(struct he_web *w)
 		struct he_viewer *v = w->viewers->data;
 
 		close_viewer(v, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
-		viewer_free(v);
+		viewer_destroy(v);
 	}
 }
 
@@ -456,10 +394,10 @@ void web_viewer_info(struct he_viewer *v, struct he_viewer_info *out)
 	memset(out, 0, sizeof(*out));
 	out->client = v->client;
 	out->peer = v->peer;
-	out->source_id = v->source_id;
+	out->stream_id = v->stream_id;
 	out->sent_aus = v->sent_aus;
-	out->skipped_aus = v->consumer.skipped;
-	out->resyncs = v->consumer.resyncs;
+	out->skipped_aus = v->output.skipped;
+	out->resyncs = v->output.resyncs;
 	out->bytes = v->bytes;
 	out->queued = undelivered(v);
 	out->input_events = v->input_events;

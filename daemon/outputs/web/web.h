@@ -1,22 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The web side of hostencd (docs/web.md): the player page, the WebSocket
- * stream with input back to the source, /stats and /metrics. libsoup 3 on
- * the daemon's main loop. */
-#ifndef HOSTENC_WEB_H
-#define HOSTENC_WEB_H
+/* The web output of hostencd (docs/web.md): the player page, the WebSocket
+ * stream with input back to the machine, /stats, /metrics and /sources.
+ * libsoup 3 on the daemon's main loop. */
+#ifndef HOSTENC_OUTPUTS_WEB_H
+#define HOSTENC_OUTPUTS_WEB_H
 
 #include <glib.h>
+#include <stdint.h>
 
-struct he_daemon;
+struct he_registry;
+struct he_hxfr;
 struct he_web;
 
-/**
- * Start serving on @p address ("HOST:PORT"; port 0 picks one). @p root is
- * the directory of the static files. @return NULL with @p err.
- */
-struct he_web *he_web_new(struct he_daemon *d, const char *address, const char *token,
-			  const char *root, GError **err);
-void he_web_free(struct he_web *w);
+struct he_web_config {
+	const char *address;      /**< "HOST:PORT"; port 0 picks one */
+	const char *token;        /**< required from viewers, or NULL */
+	const char *root;         /**< directory of the static files */
+	const char *encoder;      /**< the daemon's encoder, for /stats */
+	uint32_t output_queue;    /**< bytes a viewer may have undelivered before resync */
+};
+
+/** @p hx may be NULL (no sessions in /stats). NULL with @p err on failure. */
+struct he_web *he_web_create(const struct he_web_config *cfg, struct he_registry *reg,
+			     struct he_hxfr *hx, GError **err);
+void he_web_destroy(struct he_web *w);
 /** The URL a person opens, e.g. "http://127.0.0.1:8080/". */
 const char *he_web_url(const struct he_web *w);
 

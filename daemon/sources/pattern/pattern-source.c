@@ -2,58 +2,50 @@
 #define G_LOG_DOMAIN "hostenc.pattern"
 #include "pattern-source.h"
 
+#include <gio/gio.h>
 #include <hxfr/hxfr.h>
 
-#include "daemon.h"
-#include "frame.h"
+#include "frame-pool.h"
+#include "input-keys.h"
 #include "pattern.h"
-#include "source.h"
+#include "registry.h"
+#include "stream.h"
 
 #define POOL 3
 
 struct he_pattern_source {
-	struct he_daemon *d;
-	struct he_source *source;
+	struct he_registry *reg;
+	struct he_stream *stream;
 	struct he_pattern *pattern;
-	struct he_frame *pool[POOL];
-	uint32_t width, height, fps;
-	guint timer;
+	struct he_frame_pool *pool;
+	uint32_t fps;
+	GSource *timer;
 	uint64_t frame_no;
-	int64_t start_us;
+	uint32_t buttons;     /* mask the pattern draws: 1 left, 2 right, 4 middle */
+	int x, y;             /* last pointer position */
+	uint32_t width, height;
 };
-
-/* A frame from the pool that no one else holds, so no per-frame malloc. */
-static struct he_frame *get_frame(struct he_pattern_source *ps)
-{
-	for (int i = 0; i < POOL; i++) {
-		if (!ps->pool[i])
-			ps->pool[i] = he_frame_alloc(HXFR_FMT_BGRX, ps->width, ps->height);
-		if (g_atomic_int_get(&ps->pool[i]->ref) == 1)
-			return he_frame_ref(ps->pool[i]);
-	}
-	return NULL;
-}
 
 static gboolean tick(gpointer data)
 {
 	struct he_pattern_source *ps = data;
-	struct he_frame *f;
+	g_autoptr(he_frame) f = NULL;
 	int64_t now = he_now_us();
 
-	/* Drop before rendering when the encoder is behind. */
-	if (he_source_pending(ps->source) > 1 || !(f = get_frame(ps))) {
-		he_stats_count(he_source_stats(ps->source),
-			       &he_source_stats(ps->source)->frames_dropped, 1);
+	/* Skip rendering when the encoder is behind (or every pooled frame
+	 * is still in use). */
+	if (he_stream_pending(ps->stream) > 1 || !(f = he_frame_pool_acquire(ps->pool))) {
+		he_stats_count(he_stream_stats(ps->stream),
+			       &he_stream_stats(ps->stream)->frames_dropped, 1);
 		ps->frame_no++;
 		return G_SOURCE_CONTINUE;
 	}
 	he_pattern_render(ps->pattern, ps->frame_no, now, (uint8_t *)f->plane[0], f->stride[0]);
-	f->pts_ns = (int64_t)ps->frame_no * 1000000000ll * 1 / ps->fps;
+	f->pts_ns = (int64_t)(ps->frame_no * 1000000000ull / ps->fps);
 	f->duration_ns = 1000000000ll / ps->fps;
 	f->capture_us = now;
 	ps->frame_no++;
-	he_source_submit(ps->source, f, 0);
-	he_frame_unref(f);
+	he_stream_submit(ps->stream, f, 0);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -62,61 +54,105 @@ static void on_demand(void *data, bool wanted)
 	struct he_pattern_source *ps = data;
 
 	if (wanted && !ps->timer) {
-		ps->timer = g_timeout_add_full(G_PRIORITY_HIGH, 1000 / ps->fps, tick, ps, NULL);
-		g_info("pattern source: viewer attached, rendering %ux%u at %u fps", ps->width,
+		ps->timer = g_timeout_source_new(1000 / ps->fps);
+		g_source_set_priority(ps->timer, G_PRIORITY_HIGH);
+		g_source_set_callback(ps->timer, tick, ps, NULL);
+		g_source_attach(ps->timer, NULL);
+		g_info("pattern: viewer attached, rendering %ux%u at %u fps", ps->width,
 		       ps->height, ps->fps);
 	} else if (!wanted && ps->timer) {
-		g_source_remove(ps->timer);
-		ps->timer = 0;
-		g_info("pattern source: no viewers, paused");
+		g_source_destroy(ps->timer);
+		g_clear_pointer(&ps->timer, g_source_unref);
+		g_info("pattern: no viewers, paused");
 	}
 }
 
+static const struct he_producer_impl producer_impl = {
+	.version = HE_PRODUCER_VERSION,
+	.demand = on_demand,
+};
+
+/* The pattern draws what it gets: the key's name and the pointer. */
 static void on_input(void *data, const struct he_input_event *ev)
 {
 	struct he_pattern_source *ps = data;
+	uint32_t bit;
 
-	if (ev->kind == HE_INPUT_KEY && ev->down && ev->key)
-		he_pattern_set_key(ps->pattern, ev->key);
-	else if (ev->kind == HE_INPUT_POINTER)
-		he_pattern_set_pointer(ps->pattern, ev->x, ev->y, ev->buttons);
+	switch (ev->kind) {
+	case HE_INPUT_KEY:
+		if (ev->down && he_input_key_name(ev->code))
+			he_pattern_set_key(ps->pattern, ev->code, he_input_key_name(ev->code));
+		break;
+	case HE_INPUT_BUTTON:
+		bit = ev->code == BTN_LEFT ? 1 : ev->code == BTN_RIGHT ? 2 : ev->code == BTN_MIDDLE ? 4 : 0;
+		ps->buttons = ev->down ? ps->buttons | bit : ps->buttons & ~bit;
+		he_pattern_set_pointer(ps->pattern, ps->x, ps->y, ps->buttons);
+		break;
+	case HE_INPUT_MOTION_ABS:
+		/* Normalised over the picture: pixel centres round to the
+		 * nearest pixel, as the page computes them. */
+		ps->x = (int)(((uint64_t)ev->x * ps->width) / (HE_INPUT_ABS_MAX + 1u));
+		ps->y = (int)(((uint64_t)ev->y * ps->height) / (HE_INPUT_ABS_MAX + 1u));
+		he_pattern_set_pointer(ps->pattern, ps->x, ps->y, ps->buttons);
+		break;
+	default:
+		break;
+	}
 }
 
-struct he_pattern_source *he_pattern_source_new(struct he_daemon *d, uint32_t id, uint32_t width,
-						uint32_t height, uint32_t fps)
-{
-	struct he_pattern_source *ps;
-	struct he_pattern *p = he_pattern_create(width, height);
+static const struct he_input_sink_impl input_impl = {
+	.version = HE_INPUT_SINK_VERSION,
+	.event = on_input,
+};
 
-	if (!p || fps == 0 || fps > 240) {
-		he_pattern_destroy(p);
-		return NULL;
-	}
-	ps = g_new0(struct he_pattern_source, 1);
-	ps->d = d;
-	ps->pattern = p;
+struct he_pattern_source *he_pattern_source_create(struct he_registry *reg,
+						   const struct he_stream_env *env,
+						   uint32_t width, uint32_t height, uint32_t fps,
+						   GError **err)
+{
+	struct he_pattern_source *ps = g_new0(struct he_pattern_source, 1);
+	struct he_stream_params p = {
+		.id = HE_PATTERN_STREAM_ID, .name = HE_PATTERN_STREAM_NAME,
+		.title = "test pattern", .producer = &producer_impl, .producer_data = ps,
+		.input = { &input_impl, ps }, .fps_num = fps, .fps_den = 1,
+	};
+
+	ps->reg = reg;
+	ps->fps = fps;
 	ps->width = width;
 	ps->height = height;
-	ps->fps = fps;
-	ps->source = he_source_new(d, id, "test pattern");
-	he_source_set_fps(ps->source, fps, 1);
-	he_source_set_demand_cb(ps->source, on_demand, ps);
-	he_source_set_input_cb(ps->source, on_input, ps);
-	he_daemon_add_source(d, ps->source);
+	ps->pattern = fps && fps <= 240 ? he_pattern_create(width, height) : NULL;
+	ps->pool = he_frame_pool_new(HXFR_FMT_BGRX, width, height, POOL);
+	if (!ps->pattern || !ps->pool) {
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "cannot create a %ux%u test pattern at %u fps", width, height, fps);
+		he_pattern_source_destroy(ps);
+		return NULL;
+	}
+	ps->stream = he_stream_create(env, &p);
+	if (!he_registry_add(reg, ps->stream)) {
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_EXISTS, "stream id %u or name '%s' in use",
+			    p.id, p.name);
+		he_stream_destroy(g_steal_pointer(&ps->stream));
+		he_pattern_source_destroy(ps);
+		return NULL;
+	}
 	return ps;
 }
 
-void he_pattern_source_free(struct he_pattern_source *ps)
+void he_pattern_source_destroy(struct he_pattern_source *ps)
 {
 	if (!ps)
 		return;
-	if (ps->timer)
-		g_source_remove(ps->timer);
-	he_daemon_remove_source(ps->d, ps->source);
-	he_source_set_demand_cb(ps->source, NULL, NULL);
-	he_source_destroy(ps->source);
-	for (int i = 0; i < POOL; i++)
-		he_frame_unref(ps->pool[i]);
+	if (ps->timer) {
+		g_source_destroy(ps->timer);
+		g_source_unref(ps->timer);
+	}
+	if (ps->stream) {
+		he_registry_remove(ps->reg, ps->stream);
+		he_stream_destroy(ps->stream);
+	}
+	he_frame_pool_unref(ps->pool);
 	he_pattern_destroy(ps->pattern);
 	g_free(ps);
 }

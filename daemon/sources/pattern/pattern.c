@@ -332,12 +332,12 @@ static void sanitize_key(char *out, size_t size, const char *in)
 	out[n] = '\0';
 }
 
-void he_pattern_set_key(struct he_pattern *p, const char *key_name)
+void he_pattern_set_key(struct he_pattern *p, uint32_t key_code, const char *key_name)
 {
 	if (!key_name)
 		return;
 	sanitize_key(p->key_text, sizeof(p->key_text), key_name);
-	p->key_code = (uint8_t)key_name[0];
+	p->key_code = (uint8_t)key_code;
 	p->key_count++;
 }
 

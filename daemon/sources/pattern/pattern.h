@@ -152,7 +152,7 @@ struct he_pattern_probe {
 struct he_pattern_code {
 	uint32_t frame_no;    /**< frame number, low 32 bits */
 	uint32_t time_ms;     /**< wall clock ms since the epoch, low 32 bits */
-	uint32_t key_code;    /**< first byte of the last key name, 0 if none */
+	uint32_t key_code;    /**< low byte of the last key's code, 0 if none */
 	uint32_t key_count;   /**< key events so far, modulo 256 */
 	uint32_t pointer_x;   /**< 0xffff before the first pointer event */
 	uint32_t pointer_y;   /**< 0xffff before the first pointer event */
@@ -200,12 +200,13 @@ void he_pattern_render(struct he_pattern *p, uint64_t frame_no,
 /**
  * Record a key event: the following frames show "KEY: <name>" (ASCII
  * upper-cased, characters without a glyph as '?', one '?' per UTF-8
- * character, cut to HE_PATTERN_KEY_MAX), code the first byte of @p key_name
+ * character, cut to HE_PATTERN_KEY_MAX), code the low byte of @p key_code
  * as key_code and count the event in key_count.
  *
- * @param key_name  key name such as "a" or "Escape"; copied. NULL is ignored.
+ * @param key_code  the key's code (hostencd passes the Linux evdev code)
+ * @param key_name  key name such as "A" or "Esc"; copied. NULL is ignored.
  */
-void he_pattern_set_key(struct he_pattern *p, const char *key_name);
+void he_pattern_set_key(struct he_pattern *p, uint32_t key_code, const char *key_name);
 
 /**
  * Record a pointer event: the following frames draw a crosshair at (x, y)

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "frame-pool.h"
+
+#include <hxfr/hxfr.h>
+
+struct he_frame_pool {
+	gint ref;
+	GMutex lock;
+	uint32_t fourcc, width, height;
+	unsigned max_buffers, out;
+	uint32_t stride[3];
+	size_t offset[3], size;
+	GPtrArray *idle;      /* uint8_t blocks */
+};
+
+/* What a pooled frame's release callback gets. */
+struct pooled {
+	struct he_frame_pool *pool;
+	uint8_t *block;
+};
+
+static struct he_frame_pool *pool_ref(struct he_frame_pool *pool)
+{
+	g_atomic_int_inc(&pool->ref);
+	return pool;
+}
+
+void he_frame_pool_unref(struct he_frame_pool *pool)
+{
+	if (!pool || !g_atomic_int_dec_and_test(&pool->ref))
+		return;
+	g_ptr_array_unref(pool->idle);
+	g_mutex_clear(&pool->lock);
+	g_free(pool);
+}
+
+struct he_frame_pool *he_frame_pool_new(uint32_t fourcc, uint32_t width, uint32_t height,
+					unsigned max_buffers)
+{
+	unsigned planes = hxfr_format_planes(fourcc);
+	struct he_frame_pool *pool;
+
+	if (!planes || !width || !height || width > HXFR_MAX_WIDTH || height > HXFR_MAX_HEIGHT ||
+	    max_buffers == 0)
+		return NULL;
+	pool = g_new0(struct he_frame_pool, 1);
+	pool->ref = 1;
+	g_mutex_init(&pool->lock);
+	pool->fourcc = fourcc;
+	pool->width = width;
+	pool->height = height;
+	pool->max_buffers = max_buffers;
+	pool->idle = g_ptr_array_new_with_free_func(g_free);
+	for (unsigned i = 0; i < planes; i++) {
+		uint64_t min_stride, rows;
+
+		hxfr_format_plane_geometry(fourcc, i, width, height, &min_stride, &rows);
+		pool->stride[i] = (uint32_t)((min_stride + 63) / 64 * 64);
+		pool->offset[i] = pool->size;
+		pool->size += (size_t)pool->stride[i] * rows;
+	}
+	return pool;
+}
+
+static void give_back(void *data)
+{
+	struct pooled *p = data;
+	struct he_frame_pool *pool = p->pool;
+
+	g_mutex_lock(&pool->lock);
+	g_ptr_array_add(pool->idle, p->block);
+	pool->out--;
+	g_mutex_unlock(&pool->lock);
+	g_free(p);
+	he_frame_pool_unref(pool);
+}
+
+struct he_frame *he_frame_pool_acquire(struct he_frame_pool *pool)
+{
+	struct pooled *p;
+	struct he_frame *f;
+	uint8_t *block = NULL;
+
+	g_mutex_lock(&pool->lock);
+	if (pool->out >= pool->max_buffers) {
+		g_mutex_unlock(&pool->lock);
+		return NULL;
+	}
+	pool->out++;
+	if (pool->idle->len)
+		block = g_ptr_array_steal_index_fast(pool->idle, pool->idle->len - 1);
+	g_mutex_unlock(&pool->lock);
+	if (!block)
+		block = g_malloc(pool->size);
+	p = g_new(struct pooled, 1);
+	p->pool = pool_ref(pool);
+	p->block = block;
+	f = he_frame_new(give_back, p);
+	f->fourcc = pool->fourcc;
+	f->width = pool->width;
+	f->height = pool->height;
+	for (unsigned i = 0; i < hxfr_format_planes(pool->fourcc); i++) {
+		f->plane[i] = block + pool->offset[i];
+		f->stride[i] = pool->stride[i];
+	}
+	return f;
+}
+
+uint32_t he_frame_pool_width(const struct he_frame_pool *pool)
+{
+	return pool->width;
+}
+
+uint32_t he_frame_pool_height(const struct he_frame_pool *pool)
+{
+	return pool->height;
+}
