@@ -57,6 +57,7 @@ struct he_stream {
 	/* worker only */
 	struct he_encoder *enc;
 	uint64_t seq;
+	int64_t kept_pts_ns;      /* pts of the picture the encoder keeps */
 
 	/* main loop only */
 	GList *outputs;

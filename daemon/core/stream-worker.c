@@ -131,6 +131,7 @@ static void encode_frame(struct he_stream *s, struct he_frame *f, bool idr, stru
 	}
 	he_stats_record(&s->stats, HE_STAGE_ENCODE, g_get_monotonic_time() - t0);
 	r->au = au_from_packet(s, &pkt, f);
+	s->kept_pts_ns = f->pts_ns;
 	g_mutex_lock(&s->lock);
 	s->have_last = keep;
 	g_mutex_unlock(&s->lock);
@@ -149,6 +150,7 @@ static void encode_again(struct he_stream *s, bool idr, struct stream_result *r)
 	if (he_encoder_encode_again(s->enc, 0, idr, &pkt) < 0)
 		return;
 	r->au = au_from_packet(s, &pkt, NULL);
+	r->au->pts_ns = s->kept_pts_ns;
 	r->au->keepalive = true;
 }
 

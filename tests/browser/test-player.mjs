@@ -447,7 +447,9 @@ test('keyboard and a click on the canvas reach the test pattern', async () => {
 		assert.equal(await page.evaluate(() => document.activeElement?.id), 'screen', 'a click focuses the canvas');
 		await page.keyboard.press('a');
 
-		const c = await codeUntil(page, (k) => k.keyCode === 0x61 && k.keyCount >= 1 && k.clickCount >= 1,
+		// The pattern shows the low byte of the key's evdev code: the page
+		// sends KeyboardEvent.code, the server translates it (KEY_A = 30).
+		const c = await codeUntil(page, (k) => k.keyCode === 30 && k.keyCount >= 1 && k.clickCount >= 1,
 					  3000, "key 'a' and a click on the code strip");
 		const ex = Math.floor(css.x * W / box.width), ey = Math.floor(css.y * H / box.height);
 		assert.ok(Math.abs(c.pointerX - ex) <= 1 && Math.abs(c.pointerY - ey) <= 1,
@@ -458,9 +460,9 @@ test('keyboard and a click on the canvas reach the test pattern', async () => {
 			return s.meanErr <= MEAN_TOL && s.worst <= PIXEL_TOL;
 		}, 2000, `click probe in ${COLOURS.click}`);
 
-		// More keys count; the key code follows the last key's DOM key.
+		// More keys count; the key code follows the last physical key (KEY_B = 48).
 		await page.keyboard.press('Shift+B');
-		await codeUntil(page, (k) => k.keyCode === 'B'.charCodeAt(0) && k.keyCount >= 3, 3000,
+		await codeUntil(page, (k) => k.keyCode === 48 && k.keyCount >= 3, 3000,
 				"key 'B' (Shift down counts too)");
 
 		// Ctrl+Alt+S toggles the stats overlay and is not sent (Control and
@@ -468,7 +470,7 @@ test('keyboard and a click on the canvas reach the test pattern', async () => {
 		assert.equal(await page.isVisible('#stats'), false);
 		await page.keyboard.press('Control+Alt+s');
 		await page.waitForSelector('#stats', { state: 'visible', timeout: 1000 });
-		const k1 = await codeUntil(page, (k) => k.keyCode === 'A'.charCodeAt(0), 3000, "last key 'Alt'");
+		const k1 = await codeUntil(page, (k) => k.keyCode === 56, 3000, "last key 'Alt' (KEY_LEFTALT = 56)");
 		// With the focus off the canvas, plain 's' toggles it and nothing is sent.
 		await page.click('#title');
 		assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'screen');

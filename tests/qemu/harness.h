@@ -6,7 +6,7 @@
 #ifndef HOSTENC_TEST_QEMU_HARNESS_H
 #define HOSTENC_TEST_QEMU_HARNESS_H
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <stdbool.h>
 #include <stdint.h>
 

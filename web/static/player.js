@@ -919,6 +919,9 @@ window.addEventListener('pageshow', (e) => {
 // Input
 // ---------------------------------------------------------------------------
 
+/** Full scale of the normalised pointer position the server takes (docs/web.md). */
+const ABS_MAX = 32767;
+
 /** Map a pointer event to video pixels, honouring object-fit: contain. */
 function videoPoint(e) {
 	const r = canvas.getBoundingClientRect();
@@ -935,9 +938,17 @@ function videoPoint(e) {
 	};
 }
 
+/** The pixel's centre, normalised to 0..ABS_MAX over the picture: the
+ * server maps it back to exactly this pixel at any picture size. */
+function normalised(v, size) {
+	return Math.min(ABS_MAX, Math.floor(((v + 0.5) / size) * (ABS_MAX + 1)));
+}
+
 function sendPointer(e) {
 	const p = videoPoint(e);
-	if (p) send({ type: 'pointer', x: p.x, y: p.y, buttons: e.buttons });
+	if (!p) return;
+	send({ type: 'pointer', x: normalised(p.x, canvas.width), y: normalised(p.y, canvas.height),
+	       buttons: e.buttons });
 }
 
 function isStatsShortcut(e) {
@@ -961,7 +972,7 @@ canvas.addEventListener('wheel', (e) => {
 	e.preventDefault();
 }, { passive: false });
 
-const keysDown = new Map(); // code → key, to release them when focus leaves
+const keysDown = new Set(); // codes held, to release them when focus leaves
 
 function onKey(e, down) {
 	if (isStatsShortcut(e)) {
@@ -969,17 +980,20 @@ function onKey(e, down) {
 		e.preventDefault();
 		return;
 	}
-	if (down) keysDown.set(e.code, e.key);
+	// The physical key (KeyboardEvent.code); the server turns it into the
+	// machine's key code, whatever the page's keyboard layout.
+	if (down) keysDown.add(e.code);
 	else keysDown.delete(e.code);
-	send({ type: 'key', key: e.key, code: e.code, down });
+	send({ type: 'key', code: e.code, down });
 	e.preventDefault();
 }
 canvas.addEventListener('keydown', (e) => onKey(e, true));
 canvas.addEventListener('keyup', (e) => onKey(e, false));
 // Focus gone (click elsewhere, Alt+Tab): no key may stay held on the remote side.
 canvas.addEventListener('blur', () => {
-	for (const [code, key] of keysDown) send({ type: 'key', key, code, down: false });
+	for (const code of keysDown) send({ type: 'key', code, down: false });
 	keysDown.clear();
+	send({ type: 'release' });
 });
 
 // Outside the canvas: 's' toggles the overlay (when no text field has focus).

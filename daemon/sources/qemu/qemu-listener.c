@@ -98,7 +98,7 @@ static void log_once(struct he_qemu_console *c, enum refusal kind, const char *f
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_warning("console %u (%s): %s (logged once; see refused counter)", c->id, c->label, msg);
+	g_warning("console %u (%s): %s (logged once per console)", c->id, c->label, msg);
 }
 
 static void refuse(GDBusMethodInvocation *inv, const char *why)

@@ -226,7 +226,10 @@ out:
 static void on_conn_closed(GDBusConnection *conn, gboolean vanished, GError *error,
 			   gpointer data)
 {
-	he_qemu_vm_lost(data, error ? error->message : "D-Bus connection to QEMU closed");
+	g_autofree char *why = g_strdup_printf("D-Bus connection to QEMU closed%s%s",
+					       error ? ": " : "", error ? error->message : "");
+
+	he_qemu_vm_lost(data, why);
 }
 
 static void on_name_vanished(GDBusConnection *conn, const char *name, gpointer data)
