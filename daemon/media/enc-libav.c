@@ -10,6 +10,7 @@
 #include "convert.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 
 #include <glib.h>
 #include <libavutil/buffer.h>
@@ -34,6 +35,13 @@ struct libav_encoder {
 	bool idr_next;                  /* reopened: restart the stream with an IDR */
 	bool vbv_pending;               /* lowered bitrate: VBV follows next frame */
 };
+
+static atomic_uint_fast64_t bytes_staged;
+
+uint64_t he_encoder_bytes_staged(void)
+{
+	return atomic_load(&bytes_staged);
+}
 
 static const struct libav_backend *to_backend(const struct he_encoder_impl *impl)
 {
@@ -281,6 +289,9 @@ static int stage_frame(struct libav_encoder *e, const struct he_image *img, AVFr
 		return -ENOMEM;
 	f->data[0] = f->buf[0]->data;
 	f->data[1] = f->data[0] + (size_t)f->linesize[0] * img->height;
+	/* Y plus two quarter-size chroma planes, whichever the layout. */
+	atomic_fetch_add(&bytes_staged, (uint64_t)img->width * img->height +
+			 2ull * ((img->width + 1) / 2) * ((img->height + 1) / 2));
 	if (fmt == AV_PIX_FMT_YUV420P) {
 		f->data[2] = f->data[1] + (size_t)f->linesize[1] * ((img->height + 1) / 2);
 		return he_convert_to_i420(img, f->data, stride);

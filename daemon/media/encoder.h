@@ -173,6 +173,14 @@ void he_encoder_set_keep_input(struct he_encoder *enc, bool keep);
 int he_encoder_encode_again(struct he_encoder *enc, int64_t pts_us, bool force_idr,
 			    struct he_packet *out);
 
+/**
+ * Bytes of pixels written into encoders' own buffers since the process
+ * started, over all encoders: colour conversions and copies of input
+ * pictures (not the encoder library's internal work). For benchmarks that
+ * count copies per frame; thread safe.
+ */
+uint64_t he_encoder_bytes_staged(void);
+
 /** True when the backend takes pictures in @p kind of memory. */
 bool he_encoder_accepts(const struct he_encoder *enc, enum he_memory_kind kind);
 
