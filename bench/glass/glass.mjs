@@ -4,7 +4,7 @@
 // WebSocket → the player page (web/static/) in headless chromium, bench mode.
 //
 // For every painted frame the page reads the pattern's code strip back from
-// the canvas pixels it just drew (daemon/pattern/pattern.h) and records
+// the canvas pixels it just drew (daemon/sources/pattern/pattern.h) and records
 // paint time − capture time, both this machine's wall clock. Headless
 // chromium has no display, so "glass" is the canvas update in the rAF
 // callback; a real screen adds compositing and scan-out. Replayed GOP

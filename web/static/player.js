@@ -45,7 +45,7 @@ const statsEl = $('stats');
 const statsButton = $('stats-button');
 
 // ---------------------------------------------------------------------------
-// The test pattern's code strip (daemon/pattern/pattern.h, "Code strip").
+// The test pattern's code strip (daemon/sources/pattern/pattern.h, "Code strip").
 // ---------------------------------------------------------------------------
 
 /** Grid geometry of the test pattern for a W x H picture. */

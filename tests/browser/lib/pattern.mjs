@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The test pattern's documented geometry (daemon/pattern/pattern.h), written
+// The test pattern's documented geometry (daemon/sources/pattern/pattern.h), written
 // again here independently of the page's reader so that the tests check the
 // page against the header, not against itself.
 
