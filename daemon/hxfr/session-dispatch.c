@@ -61,9 +61,10 @@ static void on_hello(struct he_session *s, const struct hxfr_msg *msg)
 	       s->max_inflight);
 }
 
-/* CONFIG_RESP reports what the host applies: the bitrate clamped to the
- * encoder's limits (or the default for the size when none was asked), the
- * rate clamped likewise, and the profile the host produces. */
+/* CONFIG_RESP reports what the host applies, not an echo: the bitrate
+ * (clamped to the encoder's limits, or the default for the size when none
+ * was asked), the frame rate (the one in use when none was asked), and the
+ * profile the host produces. */
 static void on_config(struct he_session *s, const struct hxfr_msg *msg)
 {
 	struct hxfr_config m;
@@ -91,6 +92,9 @@ static void on_config(struct he_session *s, const struct hxfr_msg *msg)
 		he_stream_set_fps(stream, &r.applied.fps_num, &r.applied.fps_den);
 		s->fps_num = r.applied.fps_num;
 		s->fps_den = r.applied.fps_den;
+	} else {
+		r.applied.fps_num = s->fps_num ? s->fps_num : 30;
+		r.applied.fps_den = s->fps_num ? s->fps_den : 1;
 	}
 	r.status = HXFR_ERR_OK;
 	r.applied.profile = HE_PROFILE_CONSTRAINED_BASELINE;

@@ -296,7 +296,15 @@ void tc_hello(struct tc_conn *c, uint32_t paths, uint32_t max_inflight, const ch
 
 void tc_config(struct tc_conn *c, uint32_t bitrate, uint32_t fps)
 {
-	struct hxfr_config cfg = { .bitrate = bitrate, .fps_num = fps, .fps_den = 1 };
+	struct hxfr_config applied = tc_config_applied(c, bitrate, fps);
+
+	g_assert_cmpuint(applied.bitrate, ==, bitrate);
+	g_assert_cmpuint(applied.fps_num, ==, fps);
+}
+
+struct hxfr_config tc_config_applied(struct tc_conn *c, uint32_t bitrate, uint32_t fps)
+{
+	struct hxfr_config cfg = { .bitrate = bitrate, .fps_num = fps, .fps_den = fps ? 1 : 0 };
 	struct hxfr_config_resp r;
 	uint8_t buf[HXFR_HEADER_SIZE + HXFR_CONFIG_REQ_SIZE];
 	struct tc_msg msg;
@@ -309,8 +317,7 @@ void tc_config(struct tc_conn *c, uint32_t bitrate, uint32_t fps)
 		g_error("bad CONFIG_RESP: %s", why);
 	tc_msg_clear(&msg);
 	g_assert_cmpint(r.status, ==, HXFR_ERR_OK);
-	g_assert_cmpuint(r.applied.bitrate, ==, bitrate);
-	g_assert_cmpuint(r.applied.fps_num, ==, fps);
+	return r.applied;
 }
 
 void tc_send_empty(struct tc_conn *c, uint8_t type)

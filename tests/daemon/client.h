@@ -69,6 +69,8 @@ void tc_hello(struct tc_conn *c, uint32_t paths, uint32_t max_inflight, const ch
 	      struct hxfr_hello_resp *resp);
 /** CONFIG_REQ with @p bitrate (bits/s) and @p fps; asserts CONFIG_RESP status 0. */
 void tc_config(struct tc_conn *c, uint32_t bitrate, uint32_t fps);
+/* CONFIG_REQ; returns what CONFIG_RESP says was applied. */
+struct hxfr_config tc_config_applied(struct tc_conn *c, uint32_t bitrate, uint32_t fps);
 /** An empty message (KEYFRAME_REQ, PING, ...). */
 void tc_send_empty(struct tc_conn *c, uint8_t type);
 /** A u32 message (SUBSCRIBE, DISABLE_SCANOUT). */

@@ -100,6 +100,10 @@ static void test_bad_options(void)
 	static const char *const idle_n[] = { "--idle-timeout", NULL };
 	static const char *const payload[] = { "--max-payload=100", NULL };
 	static const char *const payload_n[] = { "--max-payload", NULL };
+	/* Below the encoder's minimum: refused at start (it used to say
+	 * "ready", then warn on every frame and serve nothing). */
+	static const char *const bitrate[] = { "--bitrate", "5000", NULL };
+	static const char *const bitrate_n[] = { "--bitrate 5000", "10000", NULL };
 	static const char *const stray[] = { "--no-pattern", "stray", NULL };
 	static const char *const stray_n[] = { "stray", NULL };
 
@@ -109,6 +113,7 @@ static void test_bad_options(void)
 	expect_usage_error(inflight, inflight_n);
 	expect_usage_error(idle, idle_n);
 	expect_usage_error(payload, payload_n);
+	expect_usage_error(bitrate, bitrate_n);
 	expect_usage_error(stray, stray_n);
 }
 

@@ -102,8 +102,38 @@ static void test_size_change(void)
 	th_daemon_stop(d);
 }
 
+/* CONFIG_RESP says what the host applies, not what was asked: zeros
+ * ("the host's choice") come back as the values in use. */
+static void test_config_applied(void)
+{
+	struct th_options o = { 0 };
+	struct th_daemon *d = th_daemon_start(&o);
+	struct tc_conn *c = tc_connect_tcp(d->port);
+	struct hxfr_hello_resp hr;
+	struct hxfr_config a;
+
+	tc_hello(c, HXFR_PATH_INLINE, 2, "test-config-applied", &hr);
+	/* Nothing asked: the defaults, not zeros (the request's size is 0x0,
+	 * so the bitrate is the default's floor). */
+	a = tc_config_applied(c, 0, 0);
+	g_assert_cmpuint(a.bitrate, ==, 500000);
+	g_assert_cmpuint(a.fps_num, ==, 30);
+	g_assert_cmpuint(a.fps_den, ==, 1);
+	g_assert_cmpuint(a.profile, ==, 66);
+	g_assert_cmpuint(a.realtime, ==, 1);
+	a = tc_config_applied(c, 3000000, 50);
+	g_assert_cmpuint(a.bitrate, ==, 3000000);
+	g_assert_cmpuint(a.fps_num, ==, 50);
+	a = tc_config_applied(c, 0, 0); /* the rate in use stays */
+	g_assert_cmpuint(a.fps_num, ==, 50);
+	tc_config(c, 2000000, 30);
+	tc_close(c);
+	th_daemon_stop(d);
+}
+
 /* Without CONFIG_REQ the bitrate is the host's default, 4 bits per pixel
- * per second of the *current* size: after growing from 64x64 (16 kbit/s)
+ * per second of the *current* size (at least 0.5 Mbit/s): after growing
+ * from 64x64
  * to 320x240 the stream must get 320x240's rate, or its pictures are
  * unreadable. */
 static void test_default_bitrate(void)
@@ -239,6 +269,7 @@ static void test_hello(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/inline/config-applied", test_config_applied);
 	g_test_add_func("/inline/tcp", test_tcp);
 	g_test_add_func("/inline/unix", test_unix);
 	g_test_add_func("/inline/size-change", test_size_change);
