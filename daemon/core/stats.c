@@ -52,10 +52,17 @@ uint32_t he_stats_percentile(struct he_stats *s, enum he_stage stage, unsigned p
 	return tmp[idx < n ? idx : n - 1];
 }
 
-void he_stats_count(struct he_stats *s, uint64_t *field, uint64_t add)
+void he_stats_add(struct he_stats *s, enum he_counter c, uint64_t n)
 {
 	g_mutex_lock(&s->lock);
-	*field += add;
+	s->counter[c] += n;
+	g_mutex_unlock(&s->lock);
+}
+
+void he_stats_counters(struct he_stats *s, uint64_t out[HE_COUNT_N])
+{
+	g_mutex_lock(&s->lock);
+	memcpy(out, s->counter, sizeof(s->counter));
 	g_mutex_unlock(&s->lock);
 }
 

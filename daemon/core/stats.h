@@ -3,8 +3,8 @@
  * kept for the stats endpoints. A sample window is a ring of the last
  * HE_STAT_WINDOW values; percentiles are computed on demand. Thread-safe:
  * the encode worker records convert/encode, the main loop the rest. */
-#ifndef HOSTENC_STATS_H
-#define HOSTENC_STATS_H
+#ifndef HOSTENC_CORE_STATS_H
+#define HOSTENC_CORE_STATS_H
 
 #include <glib.h>
 #include <stdint.h>
@@ -24,11 +24,21 @@ struct he_stat_window {
 	uint32_t count, next;
 };
 
+enum he_counter {
+	HE_COUNT_FRAMES_IN,
+	HE_COUNT_FRAMES_ENCODED,
+	HE_COUNT_FRAMES_DROPPED,
+	HE_COUNT_KEYFRAMES,
+	HE_COUNT_BYTES_IN,
+	HE_COUNT_BYTES_OUT,
+	HE_COUNT_N,
+};
+
+/* Fields are private: use the functions below (they lock). */
 struct he_stats {
 	GMutex lock;
 	struct he_stat_window stage[HE_STAGE_COUNT];
-	uint64_t frames_in, frames_encoded, frames_dropped, keyframes;
-	uint64_t bytes_in, bytes_out;
+	uint64_t counter[HE_COUNT_N];
 };
 
 void he_stats_init(struct he_stats *s);
@@ -36,7 +46,9 @@ void he_stats_clear(struct he_stats *s);
 void he_stats_record(struct he_stats *s, enum he_stage stage, int64_t us);
 /** Percentile @p pct (0..100) of a stage in µs, 0 without samples. */
 uint32_t he_stats_percentile(struct he_stats *s, enum he_stage stage, unsigned pct);
-void he_stats_count(struct he_stats *s, uint64_t *field, uint64_t add);
+void he_stats_add(struct he_stats *s, enum he_counter c, uint64_t n);
+/** A consistent copy of every counter. */
+void he_stats_counters(struct he_stats *s, uint64_t out[HE_COUNT_N]);
 const char *he_stage_name(enum he_stage stage);
 
 #endif

@@ -110,10 +110,10 @@ static void deliver_au(struct he_stream *s, struct he_au *au)
 {
 	GList *l = s->outputs;
 
-	he_stats_count(&s->stats, &s->stats.frames_encoded, 1);
-	he_stats_count(&s->stats, &s->stats.bytes_out, g_bytes_get_size(au->data));
+	he_stats_add(&s->stats, HE_COUNT_FRAMES_ENCODED, 1);
+	he_stats_add(&s->stats, HE_COUNT_BYTES_OUT, g_bytes_get_size(au->data));
 	if (au->keyframe)
-		he_stats_count(&s->stats, &s->stats.keyframes, 1);
+		he_stats_add(&s->stats, HE_COUNT_KEYFRAMES, 1);
 	fps_tick(s, g_get_monotonic_time());
 	gop_add(s, au);
 	while (l) {
@@ -134,7 +134,7 @@ static void handle_result(struct he_stream *s, struct stream_result *r)
 	if (r->au)
 		deliver_au(s, r->au);
 	else if (r->has_tag && r->code == 0)
-		he_stats_count(&s->stats, &s->stats.frames_dropped, 1);
+		he_stats_add(&s->stats, HE_COUNT_FRAMES_DROPPED, 1);
 	if (r->has_tag && s->producer && s->producer->result)
 		s->producer->result(s->producer_data, r->tag, r->au, r->code, r->why);
 }

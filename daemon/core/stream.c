@@ -155,13 +155,13 @@ int he_stream_submit(struct he_stream *s, struct he_frame *f, uint64_t tag)
 	if (!queue_job(s, j, owned)) {
 		he_frame_unref(j->frame);
 		g_free(j);
-		he_stats_count(&s->stats, &s->stats.frames_dropped, 1);
+		he_stats_add(&s->stats, HE_COUNT_FRAMES_DROPPED, 1);
 		return -EBUSY;
 	}
 	/* j belongs to the worker now, which may have freed it already */
 	s->owner_needs_idr = false;
 	s->last_submit_us = g_get_monotonic_time();
-	he_stats_count(&s->stats, &s->stats.frames_in, 1);
+	he_stats_add(&s->stats, HE_COUNT_FRAMES_IN, 1);
 	return 0;
 }
 
@@ -173,6 +173,11 @@ uint32_t he_stream_pending(struct he_stream *s)
 	n = g_queue_get_length(&s->jobs) + (s->busy ? 1 : 0);
 	g_mutex_unlock(&s->lock);
 	return n;
+}
+
+void he_stream_skipped(struct he_stream *s)
+{
+	he_stats_add(&s->stats, HE_COUNT_FRAMES_DROPPED, 1);
 }
 
 void he_stream_request_idr(struct he_stream *s)

@@ -61,6 +61,8 @@ void he_stream_destroy(struct he_stream *s);
 int he_stream_submit(struct he_stream *s, struct he_frame *f, uint64_t tag);
 /** Frames waiting or being encoded. */
 uint32_t he_stream_pending(struct he_stream *s);
+/** A producer skipped a frame before submitting it (it was behind): counted as dropped. */
+void he_stream_skipped(struct he_stream *s);
 void he_stream_request_idr(struct he_stream *s);
 /**
  * Ask for a bitrate (0 = media's default for the size). @return the value

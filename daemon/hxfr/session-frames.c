@@ -186,18 +186,17 @@ void session_drop_stream(struct he_session *s)
 	he_stream_destroy(g_steal_pointer(&s->stream));
 }
 
-/* Common checks and submission for both paths; takes @p f. */
-static void submit(struct he_session *s, uint8_t type, struct he_frame *f, uint64_t bytes)
+/* Common checks and submission for both paths; takes @p frame. */
+static void submit(struct he_session *s, uint8_t type, struct he_frame *frame, uint64_t bytes)
 {
+	g_autoptr(he_frame) f = frame;
 	struct pending *p;
 
 	if (f->width > s->hx->cfg.max_width || f->height > s->hx->cfg.max_height) {
-		he_frame_unref(f);
 		session_frames_reject(s, type, HXFR_ERR_LIMIT, "frame larger than the host's limit");
 		return;
 	}
 	if (g_queue_get_length(&s->pending) >= s->max_inflight) {
-		he_frame_unref(f);
 		session_frames_reject(s, type, HXFR_ERR_BUSY,
 				      "more frames in flight than HELLO_RESP allowed");
 		return;
@@ -211,7 +210,6 @@ static void submit(struct he_session *s, uint8_t type, struct he_frame *f, uint6
 		p->ready = true;
 		flush_pending(s);
 	}
-	he_frame_unref(f);
 }
 
 void session_frame_request(struct he_session *s, const struct hxfr_msg *msg, uint8_t *payload)

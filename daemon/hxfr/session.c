@@ -231,7 +231,7 @@ static void message_done(struct he_session *s)
 
 	release_reservation(s);
 	he_stats_record(&s->stats, HE_STAGE_RECEIVE, g_get_monotonic_time() - s->msg_start_us);
-	he_stats_count(&s->stats, &s->stats.bytes_in, msg.total);
+	he_stats_add(&s->stats, HE_COUNT_BYTES_IN, msg.total);
 	s->payload = NULL;
 	s->in_payload = false;
 	s->hdr_got = 0;

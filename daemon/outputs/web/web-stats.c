@@ -39,6 +39,7 @@ static void add_source(JsonBuilder *b, struct he_stream *s)
 {
 	struct he_stream_info info;
 	struct he_stats *st = he_stream_stats(s);
+	uint64_t n[HE_COUNT_N];
 
 	he_stream_info(s, &info);
 	json_builder_begin_object(b);
@@ -55,13 +56,12 @@ static void add_source(JsonBuilder *b, struct he_stream *s)
 	json_builder_add_double_value(b, info.fps);
 	add_counter(b, "bitrate", info.bitrate);
 	add_counter(b, "viewers", info.outputs);
-	g_mutex_lock(&st->lock);
-	add_counter(b, "frames_in", st->frames_in);
-	add_counter(b, "frames_encoded", st->frames_encoded);
-	add_counter(b, "drops", st->frames_dropped);
-	add_counter(b, "keyframes", st->keyframes);
-	add_counter(b, "bytes_out", st->bytes_out);
-	g_mutex_unlock(&st->lock);
+	he_stats_counters(st, n);
+	add_counter(b, "frames_in", n[HE_COUNT_FRAMES_IN]);
+	add_counter(b, "frames_encoded", n[HE_COUNT_FRAMES_ENCODED]);
+	add_counter(b, "drops", n[HE_COUNT_FRAMES_DROPPED]);
+	add_counter(b, "keyframes", n[HE_COUNT_KEYFRAMES]);
+	add_counter(b, "bytes_out", n[HE_COUNT_BYTES_OUT]);
 	add_stages(b, st);
 	json_builder_end_object(b);
 }
@@ -71,6 +71,7 @@ static void add_session(const struct he_session_info *i, void *data)
 	JsonBuilder *b = data;
 	const struct he_session_info info = *i;
 	struct he_stats *st = info.stats;
+	uint64_t n[HE_COUNT_N];
 
 	json_builder_begin_object(b);
 	add_counter(b, "id", info.id);
@@ -86,9 +87,8 @@ static void add_session(const struct he_session_info *i, void *data)
 	add_counter(b, "errors", info.errors);
 	add_counter(b, "inflight", info.inflight);
 	add_counter(b, "queued_bytes", info.queued_bytes);
-	g_mutex_lock(&st->lock);
-	add_counter(b, "bytes_in", st->bytes_in);
-	g_mutex_unlock(&st->lock);
+	he_stats_counters(st, n);
+	add_counter(b, "bytes_in", n[HE_COUNT_BYTES_IN]);
 	add_stages(b, st);
 	json_builder_end_object(b);
 }
@@ -233,6 +233,7 @@ static void sample_source(struct he_stream *s, struct source_sample *out)
 	struct he_stream_info info;
 	struct he_stats *st = he_stream_stats(s);
 	GString *l = g_string_new(NULL);
+	uint64_t n[HE_COUNT_N];
 
 	he_stream_info(s, &info);
 	g_string_append_printf(l, "source=\"%u\",name=\"", info.id);
@@ -241,13 +242,12 @@ static void sample_source(struct he_stream *s, struct source_sample *out)
 	label(l, info.encoder);
 	g_string_append(l, "\"");
 	out->labels = g_string_free(l, FALSE);
-	g_mutex_lock(&st->lock);
-	out->v[0] = (double)st->frames_in;
-	out->v[1] = (double)st->frames_encoded;
-	out->v[2] = (double)st->frames_dropped;
-	out->v[3] = (double)st->keyframes;
-	out->v[4] = (double)st->bytes_out;
-	g_mutex_unlock(&st->lock);
+	he_stats_counters(st, n);
+	out->v[0] = (double)n[HE_COUNT_FRAMES_IN];
+	out->v[1] = (double)n[HE_COUNT_FRAMES_ENCODED];
+	out->v[2] = (double)n[HE_COUNT_FRAMES_DROPPED];
+	out->v[3] = (double)n[HE_COUNT_KEYFRAMES];
+	out->v[4] = (double)n[HE_COUNT_BYTES_OUT];
 	out->v[5] = info.fps;
 	out->v[6] = info.outputs;
 	out->v[7] = info.width;

@@ -35,8 +35,7 @@ static gboolean tick(gpointer data)
 	/* Skip rendering when the encoder is behind (or every pooled frame
 	 * is still in use). */
 	if (he_stream_pending(ps->stream) > 1 || !(f = he_frame_pool_acquire(ps->pool))) {
-		he_stats_count(he_stream_stats(ps->stream),
-			       &he_stream_stats(ps->stream)->frames_dropped, 1);
+		he_stream_skipped(ps->stream);
 		ps->frame_no++;
 		return G_SOURCE_CONTINUE;
 	}
