@@ -34,6 +34,7 @@ struct libav_encoder {
 	int64_t next_pts;               /* frame counter in 1/fps units */
 	bool idr_next;                  /* reopened: restart the stream with an IDR */
 	bool vbv_pending;               /* lowered bitrate: VBV follows next frame */
+	bool map_failed;                /* surfaces cannot be mapped for writing */
 };
 
 static atomic_uint_fast64_t bytes_staged;
@@ -276,11 +277,30 @@ static size_t staging_layout(enum AVPixelFormat fmt, uint32_t w, uint32_t h, int
 }
 
 /* Copy or convert the caller's picture into a pooled buffer. */
+static void count_staged(const struct he_image *img)
+{
+	/* Y plus two quarter-size chroma planes, whichever the layout. */
+	atomic_fetch_add(&bytes_staged, (uint64_t)img->width * img->height +
+			 2ull * ((img->width + 1) / 2) * ((img->height + 1) / 2));
+}
+
+/* Convert or copy @img into @f, whose planes are set up already. */
+static int convert_into(struct libav_encoder *e, const struct he_image *img, AVFrame *f)
+{
+	uint32_t stride[3] = { (uint32_t)f->linesize[0], (uint32_t)f->linesize[1],
+			       (uint32_t)f->linesize[2] };
+
+	count_staged(img);
+	if (e->backend->sw_format == AV_PIX_FMT_YUV420P)
+		return he_convert_to_i420(img, f->data, stride);
+	return he_convert_to_nv12(img, f->data[0], stride[0], f->data[1], stride[1]);
+}
+
+/* Copy or convert the caller's picture into a pooled buffer. */
 static int stage_frame(struct libav_encoder *e, const struct he_image *img, AVFrame *f)
 {
 	enum AVPixelFormat fmt = e->backend->sw_format;
 	size_t size = staging_layout(fmt, img->width, img->height, f->linesize);
-	uint32_t stride[3] = { (uint32_t)f->linesize[0], (uint32_t)f->linesize[1], (uint32_t)f->linesize[2] };
 
 	if (!e->staging)
 		e->staging = av_buffer_pool_init(size, NULL);
@@ -289,14 +309,9 @@ static int stage_frame(struct libav_encoder *e, const struct he_image *img, AVFr
 		return -ENOMEM;
 	f->data[0] = f->buf[0]->data;
 	f->data[1] = f->data[0] + (size_t)f->linesize[0] * img->height;
-	/* Y plus two quarter-size chroma planes, whichever the layout. */
-	atomic_fetch_add(&bytes_staged, (uint64_t)img->width * img->height +
-			 2ull * ((img->width + 1) / 2) * ((img->height + 1) / 2));
-	if (fmt == AV_PIX_FMT_YUV420P) {
+	if (fmt == AV_PIX_FMT_YUV420P)
 		f->data[2] = f->data[1] + (size_t)f->linesize[1] * ((img->height + 1) / 2);
-		return he_convert_to_i420(img, f->data, stride);
-	}
-	return he_convert_to_nv12(img, f->data[0], stride[0], f->data[1], stride[1]);
+	return convert_into(e, img, f);
 }
 
 static bool hardware_frames(const struct libav_encoder *e)
@@ -328,15 +343,60 @@ static int fill_frame(struct libav_encoder *e, const struct he_image *img)
 
 static int upload_frame(struct libav_encoder *e)
 {
-	int rc = av_hwframe_get_buffer(e->ctx->hw_frames_ctx, e->hw_frame, 0);
+	int rc = av_hwframe_transfer_data(e->hw_frame, e->frame, 0);
 
-	if (rc >= 0)
-		rc = av_hwframe_transfer_data(e->hw_frame, e->frame, 0);
 	if (rc < 0) {
 		g_warning("%s: frame upload failed: %s", e->backend->base.name, av_err2str(rc));
 		return -EIO;
 	}
 	return 0;
+}
+
+/*
+ * A hardware surface written directly: map it for writing and convert into
+ * the mapping, so the conversion is the only pass over the pixels (no
+ * staging buffer, no second copy to upload it). -ENOTSUP when the driver
+ * cannot map surfaces; the caller then stages and uploads.
+ */
+static int convert_into_surface(struct libav_encoder *e, const struct he_image *img)
+{
+	AVFrame *map = av_frame_alloc();
+	int rc;
+
+	if (!map)
+		return -ENOMEM;
+	map->format = e->backend->sw_format;
+	rc = av_hwframe_map(map, e->hw_frame, AV_HWFRAME_MAP_WRITE | AV_HWFRAME_MAP_OVERWRITE);
+	if (rc < 0) {
+		av_frame_free(&map);
+		return -ENOTSUP;
+	}
+	rc = convert_into(e, img, map);
+	av_frame_free(&map); /* unmaps */
+	return rc;
+}
+
+/* @img into e->hw_frame: lent and uploaded (NV12), or converted in place. */
+static int fill_surface(struct libav_encoder *e, const struct he_image *img)
+{
+	int rc = av_hwframe_get_buffer(e->ctx->hw_frames_ctx, e->hw_frame, 0);
+
+	if (rc < 0) {
+		g_warning("%s: no hardware surface: %s", e->backend->base.name, av_err2str(rc));
+		return -EIO;
+	}
+	if (!can_lend(e, img) && !e->map_failed) {
+		rc = convert_into_surface(e, img);
+		if (rc != -ENOTSUP)
+			return rc;
+		e->map_failed = true;
+		g_info("%s: surfaces cannot be mapped; converting into a staging buffer",
+		       e->backend->base.name);
+	}
+	rc = fill_frame(e, img);
+	if (rc == 0)
+		rc = upload_frame(e);
+	return rc;
 }
 
 /* The frame to send for @img: lent, staged or uploaded; kept on request. */
@@ -347,9 +407,7 @@ static int prepare_input(struct libav_encoder *e, const struct he_image *img, AV
 
 	if (!img) /* again: the kept picture, already staged or uploaded */
 		return av_frame_ref(out, e->kept) < 0 ? -ENOMEM : (*send = out, 0);
-	rc = fill_frame(e, img);
-	if (rc == 0 && hardware_frames(e))
-		rc = upload_frame(e);
+	rc = hardware_frames(e) ? fill_surface(e, img) : fill_frame(e, img);
 	if (rc < 0)
 		return rc;
 	av_frame_unref(e->kept);
