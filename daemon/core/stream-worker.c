@@ -129,7 +129,9 @@ static void encode_frame(struct he_stream *s, struct he_frame *f, bool idr, stru
 		r->why = "the encoder failed on this frame";
 		return;
 	}
-	he_stats_record(&s->stats, HE_STAGE_ENCODE, g_get_monotonic_time() - t0);
+	/* media converts inside the call: split the time as before */
+	he_stats_record(&s->stats, HE_STAGE_CONVERT, pkt.convert_us);
+	he_stats_record(&s->stats, HE_STAGE_ENCODE, g_get_monotonic_time() - t0 - pkt.convert_us);
 	r->au = au_from_packet(s, &pkt, f);
 	s->kept_pts_ns = f->pts_ns;
 	g_mutex_lock(&s->lock);

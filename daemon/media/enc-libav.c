@@ -289,11 +289,16 @@ static int convert_into(struct libav_encoder *e, const struct he_image *img, AVF
 {
 	uint32_t stride[3] = { (uint32_t)f->linesize[0], (uint32_t)f->linesize[1],
 			       (uint32_t)f->linesize[2] };
+	int64_t t0 = g_get_monotonic_time();
+	int rc;
 
 	count_staged(img);
 	if (e->backend->sw_format == AV_PIX_FMT_YUV420P)
-		return he_convert_to_i420(img, f->data, stride);
-	return he_convert_to_nv12(img, f->data[0], stride[0], f->data[1], stride[1]);
+		rc = he_convert_to_i420(img, f->data, stride);
+	else
+		rc = he_convert_to_nv12(img, f->data[0], stride[0], f->data[1], stride[1]);
+	e->base.convert_us += g_get_monotonic_time() - t0;
+	return rc;
 }
 
 /* Copy or convert the caller's picture into a pooled buffer. */

@@ -28,6 +28,7 @@ struct he_encoder {
 	bool keep_input;                /* stage and keep each input (encode_again) */
 	bool have_kept;                 /* a kept input exists */
 	struct he_video_format *format; /* from the last SPS/PPS seen */
+	int64_t convert_us;             /* set by the backend on each encode */
 };
 
 struct he_encoder_impl {

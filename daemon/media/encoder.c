@@ -336,6 +336,7 @@ static int encode_common(struct he_encoder *enc, const struct he_image *img, int
 	int rc;
 
 	idr = force_idr || enc->frames == 0;
+	enc->convert_us = 0;
 	rc = enc->impl->encode(enc, img, idr, &au);
 	if (rc < 0)
 		goto fail;
@@ -347,7 +348,8 @@ static int encode_common(struct he_encoder *enc, const struct he_image *img, int
 
 	enc->frames++;
 	*out = (struct he_packet){ .data = au, .keyframe = keyframe, .pts_us = pts_us,
-				   .format = enc->format ? he_video_format_ref(enc->format) : NULL };
+				   .format = enc->format ? he_video_format_ref(enc->format) : NULL,
+				   .convert_us = enc->convert_us };
 	return 0;
 
 	/* ERRORS */

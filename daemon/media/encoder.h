@@ -91,6 +91,9 @@ struct he_packet {
 	 * string, size): the same pointer until the encoder emits different
 	 * parameter sets. The caller owns this reference. */
 	struct he_video_format *format;
+	/** Of the call's time, µs spent converting or copying the input into
+	 * the encoder's buffer (0 when the planes were lent). */
+	int64_t convert_us;
 };
 
 /** Release the references of @p pkt (if any) and clear it. Accepts NULL. */
