@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include <glib.h>
 #include <libavutil/buffer.h>
@@ -79,6 +80,12 @@ static int map_profile(int profile)
 	}
 }
 
+/* 4:2:0 H.264 codes even sizes only. */
+static uint32_t coded(uint32_t v)
+{
+	return (v + 1) & ~1u;
+}
+
 /* Rate control: constant bitrate with a VBV of half a second. Smaller
  * buffers starve the (rare, long-GOP) IDRs; larger ones let bursts queue up
  * in the network for longer than the latency we are after. */
@@ -93,8 +100,8 @@ static void set_rate(AVCodecContext *ctx, uint32_t bitrate)
 static void set_common(const struct libav_backend *b, const struct he_encoder_config *cfg,
 		       AVCodecContext *ctx)
 {
-	ctx->width = (int)cfg->width;
-	ctx->height = (int)cfg->height;
+	ctx->width = (int)coded(cfg->width);
+	ctx->height = (int)coded(cfg->height);
 	ctx->pix_fmt = b->hw_type != AV_HWDEVICE_TYPE_NONE ? b->hw_format : b->sw_format;
 	/* Frame-counter timestamps at the nominal rate: rate control sees the
 	 * real frame rate whatever the caller's clock is. */
@@ -149,7 +156,7 @@ static int open_context(const struct libav_backend *b, const struct he_encoder_c
 		return -ENOMEM;
 	set_common(b, cfg, ctx);
 	if (b->hw_type != AV_HWDEVICE_TYPE_NONE) {
-		rc = he_libav_hw_setup(b, ctx, cfg->width, cfg->height, why, n);
+		rc = he_libav_hw_setup(b, ctx, coded(cfg->width), coded(cfg->height), why, n);
 		if (rc < 0)
 			goto fail;
 	}
@@ -284,6 +291,17 @@ static void count_staged(const struct he_image *img)
 			 2ull * ((img->width + 1) / 2) * ((img->height + 1) / 2));
 }
 
+/* An odd picture's extra coded column and row repeat its last ones (the
+ * chroma planes, ceil(size / 2), already cover them). */
+static void pad_luma(uint8_t *y, uint32_t stride, uint32_t w, uint32_t h)
+{
+	if (w & 1)
+		for (uint32_t r = 0; r < h; r++)
+			y[(size_t)r * stride + w] = y[(size_t)r * stride + w - 1];
+	if (h & 1)
+		memcpy(y + (size_t)h * stride, y + (size_t)(h - 1) * stride, coded(w));
+}
+
 /* Convert or copy @img into @f, whose planes are set up already. */
 static int convert_into(struct libav_encoder *e, const struct he_image *img, AVFrame *f)
 {
@@ -297,6 +315,8 @@ static int convert_into(struct libav_encoder *e, const struct he_image *img, AVF
 		rc = he_convert_to_i420(img, f->data, stride);
 	else
 		rc = he_convert_to_nv12(img, f->data[0], stride[0], f->data[1], stride[1]);
+	if (rc == 0)
+		pad_luma(f->data[0], stride[0], img->width, img->height);
 	e->base.convert_us += g_get_monotonic_time() - t0;
 	return rc;
 }
@@ -305,7 +325,8 @@ static int convert_into(struct libav_encoder *e, const struct he_image *img, AVF
 static int stage_frame(struct libav_encoder *e, const struct he_image *img, AVFrame *f)
 {
 	enum AVPixelFormat fmt = e->backend->sw_format;
-	size_t size = staging_layout(fmt, img->width, img->height, f->linesize);
+	uint32_t w = coded(img->width), h = coded(img->height);
+	size_t size = staging_layout(fmt, w, h, f->linesize);
 
 	if (!e->staging)
 		e->staging = av_buffer_pool_init(size, NULL);
@@ -313,9 +334,9 @@ static int stage_frame(struct libav_encoder *e, const struct he_image *img, AVFr
 	if (!f->buf[0])
 		return -ENOMEM;
 	f->data[0] = f->buf[0]->data;
-	f->data[1] = f->data[0] + (size_t)f->linesize[0] * img->height;
+	f->data[1] = f->data[0] + (size_t)f->linesize[0] * h;
 	if (fmt == AV_PIX_FMT_YUV420P)
-		f->data[2] = f->data[1] + (size_t)f->linesize[1] * ((img->height + 1) / 2);
+		f->data[2] = f->data[1] + (size_t)f->linesize[1] * (h / 2);
 	return convert_into(e, img, f);
 }
 
@@ -329,7 +350,8 @@ static bool hardware_frames(const struct libav_encoder *e)
  * hardware one is kept as the uploaded surface). */
 static bool can_lend(const struct libav_encoder *e, const struct he_image *img)
 {
-	if (!e->lend || img->fourcc != format_fourcc(e->backend->sw_format))
+	if (!e->lend || img->fourcc != format_fourcc(e->backend->sw_format) ||
+	    (img->width | img->height) & 1)
 		return false;
 	return !e->base.keep_input || hardware_frames(e);
 }
@@ -339,8 +361,8 @@ static int fill_frame(struct libav_encoder *e, const struct he_image *img)
 	AVFrame *f = e->frame;
 
 	f->format = e->backend->sw_format;
-	f->width = (int)img->width;
-	f->height = (int)img->height;
+	f->width = (int)coded(img->width);
+	f->height = (int)coded(img->height);
 	if (can_lend(e, img))
 		return lend_frame(e, img, f);
 	return stage_frame(e, img, f);

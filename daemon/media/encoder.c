@@ -104,8 +104,6 @@ static bool config_fill(const struct he_encoder_config *in, struct he_encoder_co
 	else if (in->width < HE_ENCODER_MIN_DIM || in->height < HE_ENCODER_MIN_DIM ||
 		 in->width > HE_ENCODER_MAX_DIM || in->height > HE_ENCODER_MAX_DIM)
 		bad = "size out of range";
-	else if ((in->width | in->height) & 1)
-		bad = "width and height must be even (4:2:0 chroma)";
 	else if (in->bitrate < HE_ENCODER_MIN_BITRATE || in->bitrate > HE_ENCODER_MAX_BITRATE)
 		bad = "bitrate out of range";
 	else if (in->fps_num == 0 || in->fps_den == 0 || in->fps_num / in->fps_den > HE_ENCODER_MAX_FPS ||

@@ -56,7 +56,11 @@ enum he_encoder_error {
 
 /** Encoder settings. Zero fields listed as "0 = default" take the default. */
 struct he_encoder_config {
-	uint32_t width, height;    /**< pixels, even, HE_ENCODER_MIN_DIM..HE_ENCODER_MAX_DIM */
+	/** Pixels, HE_ENCODER_MIN_DIM..HE_ENCODER_MAX_DIM, odd sizes too: 4:2:0
+	 * H.264 codes even sizes only and crops in 2-pixel steps, so an odd
+	 * picture is coded one column/row larger, the last one repeated, and
+	 * its real size travels beside the stream (the page shows exactly it). */
+	uint32_t width, height;
 	uint32_t bitrate;          /**< bits per second, HE_ENCODER_MIN_BITRATE..HE_ENCODER_MAX_BITRATE */
 	uint32_t fps_num, fps_den; /**< nominal frame rate, 1..HE_ENCODER_MAX_FPS */
 	uint32_t gop;              /**< frames between IDRs; 0 = default, 10 s of frames */

@@ -170,6 +170,30 @@ test('both paint paths (copyTo + putImageData, drawImage) show the documented co
 	});
 });
 
+test('an odd-sized screen (641x361) is shown at exactly its size, in both paint paths', async (t) => {
+	// H.264 (4:2:0) codes even sizes only: the stream is 642x362 with the
+	// last column/row repeated, and the page must show the real 641x361.
+	const OW = 641, OH = 361;
+	await withDaemon({ size: `${OW}x${OH}` }, async (d) => {
+		for (const mode of ['copy', 'draw']) {
+			const page = await openPage(browser);
+			await page.goto(`${d.url}?render=${mode}`);
+			await waitPainted(page, 5000, 3);
+			const px = await canvasPixels(page);
+			assert.equal(px.canvasW, OW, `canvas width with render=${mode}`);
+			assert.equal(px.canvasH, OH, `canvas height with render=${mode}`);
+			for (const p of probes(OW, OH, false)) {
+				const st = colourStats(px, p.rect, p.rgb);
+				t.diagnostic(`${mode} probe ${p.name}: meanErr ${st.meanErr.toFixed(1)} worst ${st.worst}`);
+				assert.ok(st.meanErr <= MEAN_TOL && st.worst <= PIXEL_TOL, `probe ${p.name} (${mode})`);
+			}
+			const c = readCode(await canvasPixels(page, stripRect(OW, OH)), OW, OH);
+			assert.ok(Number.isInteger(c.frame), `code strip readable at ${OW}x${OH} (${mode})`);
+			await closePage(page);
+		}
+	});
+});
+
 test('frame counter advances: the code strip read twice from the canvas', async () => {
 	await withDaemon({}, async (d) => {
 		const page = await openPage(browser);

@@ -4,6 +4,7 @@
  * decoded by libavcodec's h264 decoder and compared with the source.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -580,6 +581,58 @@ static void expect_invalid(const struct he_encoder_config *cfg, const char *name
 	g_clear_error(&err);
 }
 
+/* Odd sizes (a guest window 1023x767): coded one column and row larger,
+ * the last ones repeated; the decoded picture matches the source where it
+ * has pixels, and nothing reads or writes past the caller's planes. */
+static void test_odd_size(void)
+{
+	enum { OW = 1023, OH = 767 };
+	struct he_encoder_config cfg;
+	struct he_encoder *enc;
+	struct tu_decoder *dec = tu_decoder_new(true);
+	g_autofree uint8_t *bgrx = g_malloc((size_t)OW * 4 * OH);
+	g_autofree uint8_t *y = g_malloc((size_t)OW * OH), *uv = g_malloc((size_t)(OW + 1) * (OH + 1) / 2);
+	struct he_image img = { .fourcc = HXFR_FMT_BGRX, .width = OW, .height = OH,
+				.plane = { bgrx }, .stride = { OW * 4 } };
+	const AVFrame *f = NULL;
+	double psnr;
+
+	for (size_t r = 0; r < OH; r++)
+		for (size_t c = 0; c < OW; c++) {
+			uint8_t *p = bgrx + r * OW * 4 + c * 4;
+
+			p[0] = (uint8_t)(c * 3), p[1] = (uint8_t)(r * 5), p[2] = (uint8_t)((c + r) / 4), p[3] = 255;
+		}
+	g_assert_cmpint(he_convert_to_nv12(&img, y, OW, uv, OW + 1), ==, 0);
+	he_encoder_config_init(&cfg, OW, OH);
+	cfg.bitrate = 20000000;
+	enc = he_encoder_create("libx264", &cfg, NULL);
+	g_assert_nonnull(enc);
+	for (int i = 0; i < 3; i++) {
+		struct he_packet pkt;
+
+		g_assert_cmpint(he_encoder_encode(enc, &img, i, i == 0, &pkt), ==, 0);
+		g_assert_nonnull(pkt.format);
+		/* the stream is coded even; the real size is the caller's */
+		g_assert_cmpuint(pkt.format->width, ==, OW + 1);
+		g_assert_cmpuint(pkt.format->height, ==, OH + 1);
+		f = tu_decoder_decode(dec, pkt.data);
+		g_assert_nonnull(f);
+		he_packet_clear(&pkt);
+	}
+	g_assert_cmpint(f->width, ==, OW + 1);
+	g_assert_cmpint(f->height, ==, OH + 1);
+	psnr = tu_psnr(f->data[0], (size_t)f->linesize[0], 1, y, OW, 1, OW, OH);
+	g_test_message("odd size %dx%d: luma PSNR %.1f dB over the real pixels", OW, OH, psnr);
+	g_assert_cmpfloat(psnr, >=, MIN_PSNR_DB);
+	/* the padding column repeats the last real one (within coding error) */
+	for (int r = 0; r < OH; r += 97)
+		g_assert_cmpint(abs(f->data[0][r * f->linesize[0] + OW] -
+				    f->data[0][r * f->linesize[0] + OW - 1]), <=, 12);
+	tu_decoder_free(dec);
+	he_encoder_destroy(enc);
+}
+
 static void test_invalid_config(void)
 {
 	const struct he_encoder_config good = {
@@ -588,9 +641,9 @@ static void test_invalid_config(void)
 	struct he_encoder_config c;
 	GError *err = NULL;
 
-	c = good, c.width = 321;
+	c = good, c.width = HE_ENCODER_MIN_DIM - 1;
 	expect_invalid(&c, "libx264");
-	c = good, c.height = 239;
+	c = good, c.height = 15;
 	expect_invalid(&c, NULL);
 	c = good, c.width = 0;
 	expect_invalid(&c, "libx264");
@@ -741,6 +794,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/media/encoder/set-bitrate", test_set_bitrate);
 	g_test_add_func("/media/encoder/input-formats", test_input_formats);
 	g_test_add_func("/media/encoder/profiles", test_profiles);
+	g_test_add_func("/media/encoder/odd-size", test_odd_size);
 	g_test_add_func("/media/encoder/invalid-config", test_invalid_config);
 	g_test_add_func("/media/encoder/invalid-image", test_invalid_image);
 	g_test_add_func("/media/encoder/auto-select", test_auto_select);

@@ -375,8 +375,8 @@ async function decoderConfig(forCodec) {
 			hardwareAcceleration: ACCELERATIONS[i],
 		};
 		if (videoW && videoH) {
-			config.codedWidth = videoW;
-			config.codedHeight = videoH;
+			config.codedWidth = videoW + (videoW & 1);
+			config.codedHeight = videoH + (videoH & 1);
 		}
 		try {
 			const r = await VideoDecoder.isConfigSupported(config);
@@ -542,10 +542,17 @@ function dropPictures() {
 	if (ready) { releasePicture(ready); ready = null; }
 }
 
+/** The machine's real picture size inside a decoded frame: H.264 (4:2:0) codes
+ * only even sizes, so an odd-sized screen arrives one column/row larger and
+ * the server's init says the real size. */
+function shownSize(w, h) {
+	return { w: videoW ? Math.min(w, videoW) : w, h: videoH ? Math.min(h, videoH) : h };
+}
+
 /** Make frame (draw mode) or image (copy mode) the picture for the next rAF. */
 function offer(frame, image, info) {
 	const pic = frame
-		? { frame, w: frame.displayWidth, h: frame.displayHeight, captureUs: frame.timestamp, mode: 'draw' }
+		? { frame, ...shownSize(frame.displayWidth, frame.displayHeight), captureUs: frame.timestamp, mode: 'draw' }
 		: image;
 	pic.info = info;
 	pic.readyWall = wallMs();
@@ -570,10 +577,11 @@ async function convertFrames() {
 		const { frame, info } = nextFrame;
 		nextFrame = null;
 		const gen = decoderGen;
-		const w = frame.visibleRect.width, h = frame.visibleRect.height;
+		const { w, h } = shownSize(frame.visibleRect.width, frame.visibleRect.height);
 		const image = takeImage(w, h);
+		const rect = { x: frame.visibleRect.x, y: frame.visibleRect.y, width: w, height: h };
 		try {
-			await frame.copyTo(image.data, { format: 'RGBA', colorSpace: 'srgb' });
+			await frame.copyTo(image.data, { format: 'RGBA', colorSpace: 'srgb', rect });
 		} catch (e) {
 			// RGBA conversion not supported by this browser: draw frames instead.
 			console.info('hostenc: VideoFrame.copyTo(RGBA) unavailable, using drawImage:', e.message);
@@ -612,7 +620,8 @@ function paint() {
 		canvas.width = w;
 		canvas.height = h;
 	}
-	if (pic.frame) ctx.drawImage(pic.frame, 0, 0, w, h);
+	// At its own size: a frame one column/row larger than the canvas is clipped, not scaled.
+	if (pic.frame) ctx.drawImage(pic.frame, 0, 0);
 	else ctx.putImageData(pic.image, 0, 0);
 	const paintWall = wallMs();
 	st.drawMs.push(paintWall - rafWall);
