@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -45,6 +47,12 @@ static char *write_guest(const char *dir, uint16_t w, uint16_t h, uint8_t mode)
 	img[0x1e4] = (char)mode;
 	g_assert_true(g_file_set_contents(path, img, 65536, &err));
 	return path;
+}
+
+/* Children die with the test, also when an assertion aborts it. */
+static void die_with_parent(gpointer data G_GNUC_UNUSED)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static bool wait_path(const char *path, int timeout_ms)
@@ -94,6 +102,7 @@ struct qh_qemu *qh_qemu_start(enum qh_guest guest, uint16_t w, uint16_t h,
 	for (; extra && *extra; extra++)
 		g_ptr_array_add(argv, g_strdup(*extra));
 	g_ptr_array_add(argv, NULL);
+	g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
 	if (bus_address)
 		g_subprocess_launcher_setenv(l, "DBUS_SESSION_BUS_ADDRESS", bus_address, TRUE);
 	q->proc = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &err);
@@ -242,10 +251,13 @@ char *qh_dbus_daemon_start(GSubprocess **proc)
 {
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GDataInputStream) in = NULL;
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+								     G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 	char *line;
 
-	*proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, "dbus-daemon", "--session",
-				 "--nofork", "--print-address=1", NULL);
+	g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
+	*proc = g_subprocess_launcher_spawn(l, &err, "dbus-daemon", "--session", "--nofork",
+					    "--print-address=1", NULL);
 	if (!*proc)
 		return NULL;
 	in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(*proc));
@@ -279,27 +291,34 @@ long qh_rss_kb(int pid)
 	return p ? strtol(p + 6, NULL, 10) : -1;
 }
 
+static gboolean set_flag(gpointer data)
+{
+	*(bool *)data = true;
+	return G_SOURCE_REMOVE;
+}
+
+/* Block in the default main context (no busy polling: the tests measure
+ * CPU-bound throughput on small machines) until *flag or the timeout. */
+static bool iterate_until(const bool *flag, int timeout_ms)
+{
+	bool expired = false;
+	GSource *t = g_timeout_source_new((guint)timeout_ms);
+
+	g_source_set_callback(t, set_flag, &expired, NULL);
+	g_source_attach(t, NULL);
+	while (!expired && !(flag && *flag))
+		g_main_context_iteration(NULL, TRUE);
+	g_source_destroy(t);
+	g_source_unref(t);
+	return flag && *flag;
+}
+
 bool qh_wait_flag(const bool *flag, int timeout_ms)
 {
-	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-
-	while (!*flag && g_get_monotonic_time() < end) {
-		if (!g_main_context_pending(NULL))
-			g_usleep(1000);
-		else
-			g_main_context_iteration(NULL, FALSE);
-	}
-	return *flag;
+	return *flag || iterate_until(flag, timeout_ms);
 }
 
 void qh_spin(int ms)
 {
-	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
-
-	while (g_get_monotonic_time() < end) {
-		if (!g_main_context_pending(NULL))
-			g_usleep(1000);
-		else
-			g_main_context_iteration(NULL, FALSE);
-	}
+	iterate_until(NULL, ms);
 }

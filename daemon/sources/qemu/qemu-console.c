@@ -111,7 +111,13 @@ static void console_stop_thread(struct he_qemu_console *c)
 {
 	if (!c->thread)
 		return;
-	g_main_context_invoke(c->dctx, stop_on_display, c);
+	GSource *s = g_idle_source_new();
+
+	/* A source, not g_main_context_invoke(): the stop must run on the
+	 * display thread, never here. */
+	g_source_set_callback(s, stop_on_display, c, NULL);
+	g_source_attach(s, c->dctx);
+	g_source_unref(s);
 	g_thread_join(c->thread);
 	c->thread = NULL;
 }
@@ -293,6 +299,8 @@ void he_qemu_console_get_stats(struct he_qemu_console *c, struct he_qemu_stats *
 {
 	g_mutex_lock(&c->stats_lock);
 	*out = c->stats;
+	c->stats.scanout_max_ns = 0;
+	c->stats.update_max_ns = 0;
 	g_mutex_unlock(&c->stats_lock);
 }
 

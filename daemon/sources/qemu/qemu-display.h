@@ -86,7 +86,8 @@ const char *he_qemu_console_get_status(const struct he_qemu_console *c);
 struct he_qemu_frame {
 	uint8_t *data;        /**< BGRx, @p stride bytes a row; NULL when 0x0 */
 	uint32_t width, height, stride;
-	/** Area copied by the last snapshot (all of it after a resize). */
+	/** Area the last snapshot that returned true copied (all of it
+	 * after a resize or when this frame had fallen too far behind). */
 	uint32_t damage_x, damage_y, damage_w, damage_h;
 	/* private */
 	size_t alloc;
@@ -105,25 +106,23 @@ bool he_qemu_console_snapshot(struct he_qemu_console *c, struct he_qemu_frame *f
 struct he_qemu_stats {
 	uint64_t scanouts, updates, refused;
 	uint64_t bytes_in;                 /**< pixel payload received */
-	uint64_t scanout_ns, scanout_max_ns; /**< handler time: total and max */
+	/** Handler time: totals, and maxima since the previous get_stats. */
+	uint64_t scanout_ns, scanout_max_ns;
 	uint64_t update_ns, update_max_ns;
 	uint64_t notifies;                 /**< frame_ready callbacks posted */
 };
+/** Counters since attach; the *_max_ns fields restart at each call. */
 void he_qemu_console_get_stats(struct he_qemu_console *c, struct he_qemu_stats *out);
 
 /* Input (fire-and-forget, errors logged rate-limited). */
 /** QEMU key number (xtkbd, high bit re-encoded); the caller translates. */
 void he_qemu_console_key(struct he_qemu_console *c, uint32_t qnum, bool down);
-enum he_qemu_button {
-	HE_QEMU_BUTTON_LEFT = 0,
-	HE_QEMU_BUTTON_MIDDLE = 1,
-	HE_QEMU_BUTTON_RIGHT = 2,
-	HE_QEMU_BUTTON_WHEEL_UP = 3,
-	HE_QEMU_BUTTON_WHEEL_DOWN = 4,
-	HE_QEMU_BUTTON_SIDE = 5,
-	HE_QEMU_BUTTON_EXTRA = 6,
-};
-void he_qemu_console_button(struct he_qemu_console *c, enum he_qemu_button b, bool down);
+/**
+ * Mouse button @p button, a QEMU InputButton value (org.qemu.Display1.Mouse):
+ * 0 left, 1 middle, 2 right, 3 wheel-up, 4 wheel-down, 5 side, 6 extra.
+ * A wheel step is a press and a release.
+ */
+void he_qemu_console_button(struct he_qemu_console *c, uint32_t button, bool down);
 /** Absolute pointer tablet present (IsAbsolute), kept current. */
 bool he_qemu_console_is_absolute(const struct he_qemu_console *c);
 /** Absolute position in console pixels; ignored unless is_absolute. */

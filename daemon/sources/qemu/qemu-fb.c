@@ -170,7 +170,10 @@ int he_qemu_fb_update(struct he_qemu_fb *fb, int32_t x, int32_t y, int32_t w, in
 	g_mutex_lock(&fb->lock);
 	x1 = (int64_t)x + w;
 	y1 = (int64_t)y + h;
-	if (x1 > fb->width || y1 > fb->height) {
+	/* Grow only for updates that start inside the capped area: nothing
+	 * past the cap is kept anyway. */
+	if ((x1 > fb->width || y1 > fb->height) && x < (int64_t)HE_QEMU_MAX_DIM &&
+	    y < (int64_t)HE_QEMU_MAX_DIM) {
 		*outside = true;
 		ret = fb_grow_locked(fb, x1, y1);
 	}

@@ -62,9 +62,9 @@ void he_qemu_console_key(struct he_qemu_console *c, uint32_t qnum, bool down)
 	call(c, HE_QEMU_IFACE_KEYBOARD, down ? "Press" : "Release", g_variant_new("(u)", qnum));
 }
 
-void he_qemu_console_button(struct he_qemu_console *c, enum he_qemu_button b, bool down)
+void he_qemu_console_button(struct he_qemu_console *c, uint32_t button, bool down)
 {
-	call(c, HE_QEMU_IFACE_MOUSE, down ? "Press" : "Release", g_variant_new("(u)", (guint32)b));
+	call(c, HE_QEMU_IFACE_MOUSE, down ? "Press" : "Release", g_variant_new("(u)", button));
 }
 
 bool he_qemu_console_is_absolute(const struct he_qemu_console *c)
@@ -123,9 +123,9 @@ static void on_mouse_props(GObject *src, GAsyncResult *res, gpointer data)
 	he_qemu_console_unref(c);
 }
 
-static void on_props_changed(GDBusConnection *conn, const char *sender, const char *path,
-			     const char *iface, const char *signal, GVariant *params,
-			     gpointer data)
+static void on_props_changed(GDBusConnection *conn G_GNUC_UNUSED, const char *sender G_GNUC_UNUSED,
+			     const char *path G_GNUC_UNUSED, const char *iface G_GNUC_UNUSED,
+			     const char *signal G_GNUC_UNUSED, GVariant *params, gpointer data)
 {
 	struct he_qemu_console *c = data;
 	g_autoptr(GVariant) changed = NULL;

@@ -274,9 +274,10 @@ static void do_mouse_set(struct he_qemu_console *c, GVariant *params, GDBusMetho
 	he_qemu_console_post_cursor(c);
 }
 
-static void on_method(GDBusConnection *conn, const char *sender, const char *path,
-		      const char *iface, const char *method, GVariant *params,
-		      GDBusMethodInvocation *inv, gpointer data)
+static void on_method(GDBusConnection *conn G_GNUC_UNUSED, const char *sender G_GNUC_UNUSED,
+		      const char *path G_GNUC_UNUSED, const char *iface G_GNUC_UNUSED,
+		      const char *method, GVariant *params, GDBusMethodInvocation *inv,
+		      gpointer data)
 {
 	struct he_qemu_console *c = data;
 
@@ -302,9 +303,10 @@ static void on_method(GDBusConnection *conn, const char *sender, const char *pat
 	}
 }
 
-static GVariant *on_get_property(GDBusConnection *conn, const char *sender, const char *path,
-				 const char *iface, const char *prop, GError **error,
-				 gpointer data)
+static GVariant *on_get_property(GDBusConnection *conn G_GNUC_UNUSED,
+				 const char *sender G_GNUC_UNUSED, const char *path G_GNUC_UNUSED,
+				 const char *iface G_GNUC_UNUSED, const char *prop G_GNUC_UNUSED,
+				 GError **error G_GNUC_UNUSED, gpointer data G_GNUC_UNUSED)
 {
 	/* No optional listener interfaces (no shared-memory map, no D3D). */
 	return g_variant_new_strv(NULL, 0);
@@ -348,8 +350,8 @@ static gboolean on_handshake_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void on_listener_closed(GDBusConnection *conn, gboolean vanished, GError *error,
-			       gpointer data)
+static void on_listener_closed(GDBusConnection *conn G_GNUC_UNUSED, gboolean vanished G_GNUC_UNUSED,
+			       GError *error, gpointer data)
 {
 	struct he_qemu_console *c = data;
 
@@ -368,7 +370,7 @@ static void on_close_done(GObject *src, GAsyncResult *res, gpointer data)
 	c->pending_ops--;
 }
 
-static void on_conn_new(GObject *src, GAsyncResult *res, gpointer data)
+static void on_conn_new(GObject *src G_GNUC_UNUSED, GAsyncResult *res, gpointer data)
 {
 	struct he_qemu_console *c = data;
 	g_autoptr(GError) err = NULL;

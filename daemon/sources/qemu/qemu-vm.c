@@ -104,10 +104,15 @@ void he_qemu_vm_lost(struct he_qemu_vm *vm, const char *reason)
 
 	if (vm->closed || vm->gone_sent)
 		return;
+	if (!vm->ready_sent) {
+		/* Never attached: that is a failed attach, not a VM going away
+		 * (e.g. QEMU has not taken its bus name yet). */
+		g_set_error(&err, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "%s", reason);
+		report_ready(vm, err);
+		return;
+	}
 	vm->gone_sent = true;
 	g_message("VM '%s' gone: %s", vm->name, reason);
-	g_set_error(&err, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "VM gone: %s", reason);
-	report_ready(vm, err);
 	if (vm->cb.gone)
 		vm->cb.gone(vm, reason, vm->user_data);
 }
@@ -223,8 +228,8 @@ out:
 	vm_unref(vm);
 }
 
-static void on_conn_closed(GDBusConnection *conn, gboolean vanished, GError *error,
-			   gpointer data)
+static void on_conn_closed(GDBusConnection *conn G_GNUC_UNUSED, gboolean vanished G_GNUC_UNUSED,
+			   GError *error, gpointer data)
 {
 	g_autofree char *why = g_strdup_printf("D-Bus connection to QEMU closed%s%s",
 					       error ? ": " : "", error ? error->message : "");
@@ -232,9 +237,13 @@ static void on_conn_closed(GDBusConnection *conn, gboolean vanished, GError *err
 	he_qemu_vm_lost(data, why);
 }
 
-static void on_name_vanished(GDBusConnection *conn, const char *name, gpointer data)
+static void on_name_vanished(GDBusConnection *conn G_GNUC_UNUSED, const char *name G_GNUC_UNUSED,
+			     gpointer data)
 {
-	he_qemu_vm_lost(data, "QEMU left the bus");
+	struct he_qemu_vm *vm = data;
+
+	he_qemu_vm_lost(vm, vm->ready_sent ? "QEMU left the bus"
+					   : "no QEMU display owns the bus name (yet?)");
 }
 
 static void connected(struct he_qemu_vm *vm, GDBusConnection *conn)
@@ -283,7 +292,7 @@ static void p2p_step_done(struct he_qemu_vm *vm, GError *err)
 		connected(vm, g_steal_pointer(&vm->p2p_conn));
 }
 
-static void on_qmp_done(GObject *src, GAsyncResult *res, gpointer data)
+static void on_qmp_done(GObject *src G_GNUC_UNUSED, GAsyncResult *res, gpointer data)
 {
 	struct he_qemu_vm *vm = data;
 	g_autoptr(GError) err = NULL;
@@ -296,7 +305,7 @@ static void on_qmp_done(GObject *src, GAsyncResult *res, gpointer data)
 	vm_unref(vm);
 }
 
-static void on_p2p_conn(GObject *src, GAsyncResult *res, gpointer data)
+static void on_p2p_conn(GObject *src G_GNUC_UNUSED, GAsyncResult *res, gpointer data)
 {
 	struct he_qemu_vm *vm = data;
 	g_autoptr(GError) err = NULL;
@@ -316,6 +325,27 @@ static void on_p2p_conn(GObject *src, GAsyncResult *res, gpointer data)
 	vm_unref(vm);
 }
 
+static gboolean fail_on_caller(gpointer data)
+{
+	struct he_qemu_vm *vm = data;
+
+	if (!vm->closed)
+		report_ready(vm, vm->attach_error);
+	return G_SOURCE_REMOVE;
+}
+
+/* Report @p err (taken) from the caller's loop: never from inside attach. */
+static void fail_soon(struct he_qemu_vm *vm, GError *err)
+{
+	GSource *s = g_idle_source_new();
+
+	g_clear_error(&vm->attach_error);
+	vm->attach_error = err;
+	g_source_set_callback(s, fail_on_caller, vm_ref(vm), (GDestroyNotify)vm_unref);
+	g_source_attach(s, vm->ctx);
+	g_source_unref(s);
+}
+
 struct he_qemu_vm *he_qemu_vm_attach_qmp(const char *qmp_path, guint refresh_ms,
 					 const struct he_qemu_callbacks *callbacks,
 					 void *user_data)
@@ -327,14 +357,17 @@ struct he_qemu_vm *he_qemu_vm_attach_qmp(const char *qmp_path, guint refresh_ms,
 
 	start_attach_timeout(vm);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		g_warning("socketpair: %s", g_strerror(errno));
-		return vm; /* the attach timeout reports the failure, async */
+		int e = errno;
+
+		fail_soon(vm, g_error_new(G_IO_ERROR, g_io_error_from_errno(e), "socketpair: %s",
+					  g_strerror(e)));
+		return vm;
 	}
 	sock = g_socket_new_from_fd(sv[0], &err);
 	if (!sock) {
 		close(sv[0]);
 		close(sv[1]);
-		g_warning("socket: %s", err->message);
+		fail_soon(vm, g_steal_pointer(&err));
 		return vm;
 	}
 	vm->p2p_stream = g_socket_connection_factory_create_connection(sock);
@@ -348,7 +381,7 @@ struct he_qemu_vm *he_qemu_vm_attach_qmp(const char *qmp_path, guint refresh_ms,
 	return vm;
 }
 
-static void on_bus_conn(GObject *src, GAsyncResult *res, gpointer data)
+static void on_bus_conn(GObject *src G_GNUC_UNUSED, GAsyncResult *res, gpointer data)
 {
 	struct he_qemu_vm *vm = data;
 	g_autoptr(GError) err = NULL;
