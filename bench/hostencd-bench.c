@@ -308,7 +308,7 @@ static struct rig start_hostencd(const char *bin, const struct clip *c)
 	listen = g_strdup_printf("--listen=unix:%s", r.sock);
 	shm_opt = g_strdup_printf("--shm=%s", r.shm_path);
 	{
-		char *argv[] = { (char *)bin, listen, shm_opt, "--no-pattern", "--max-inflight=8",
+		char *argv[] = { (char *)bin, listen, shm_opt, "--no-pattern", "--no-vms", "--max-inflight=8",
 				 NULL };
 		GError *err = NULL;
 

@@ -5,11 +5,13 @@
 #include "daemon.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "encoder.h"
 #include "pattern-source.h"
 #include "registry.h"
+#include "vm-source.h"
 #include "web.h"
 
 struct he_daemon {
@@ -19,6 +21,8 @@ struct he_daemon {
 	struct he_registry *reg;
 	struct he_hxfr *hxfr;
 	struct he_pattern_source *pattern;
+	struct he_vm_source *vms;
+	char *url_file;           /* where the page's URL is left for hostenc-vm */
 	struct he_web *web;
 };
 
@@ -32,6 +36,7 @@ void he_config_defaults(struct he_config *c)
 	c->pattern_width = 1280;
 	c->pattern_height = 720;
 	c->pattern_fps = 30;
+	c->vms = true;
 }
 
 void he_config_clear(struct he_config *c)
@@ -41,6 +46,7 @@ void he_config_clear(struct he_config *c)
 	g_free(c->encoder);
 	g_free(c->http);
 	g_free(c->token);
+	g_free(c->vm_dir);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -140,6 +146,46 @@ static gboolean start_pattern(struct he_daemon *d, GError **err)
 	return TRUE;
 }
 
+static void machine_added(const char *name, const char *dir, const struct he_input_sink *input,
+			  void *data)
+{
+	struct he_daemon *d = data;
+
+	if (d->web)
+		g_message("VM %s: watch it at %s?source=%s/0", name, he_web_url(d->web), name);
+}
+
+static void machine_removed(const char *name, void *data)
+{
+	g_message("VM %s: its screens are gone", name);
+}
+
+static const struct he_vm_source_callbacks vm_callbacks = {
+	.machine_added = machine_added,
+	.machine_removed = machine_removed,
+};
+
+static gboolean start_vms(struct he_daemon *d, GError **err)
+{
+	g_autofree char *dir = d->cfg.vm_dir ? g_strdup(d->cfg.vm_dir) : he_vm_default_dir();
+
+	if (!d->cfg.vms)
+		return TRUE;
+	d->vms = he_vm_source_create(dir, d->reg, &d->cfg.stream, &vm_callbacks, d, err);
+	if (!d->vms)
+		return FALSE;
+	g_message("VMs: watching %s (hostenc-vm starts them there)", dir);
+	/* hostenc-vm prints where its VM is watched from this file. */
+	if (d->web) {
+		g_autofree char *parent = g_path_get_dirname(dir);
+
+		d->url_file = g_build_filename(parent, "hostencd.url", NULL);
+		if (!g_file_set_contents(d->url_file, he_web_url(d->web), -1, NULL))
+			g_clear_pointer(&d->url_file, g_free);
+	}
+	return TRUE;
+}
+
 struct he_daemon *he_daemon_create(struct he_config *cfg, GError **err)
 {
 	struct he_daemon *d = g_new0(struct he_daemon, 1);
@@ -150,7 +196,8 @@ struct he_daemon *he_daemon_create(struct he_config *cfg, GError **err)
 	if (!choose_encoder(d, err))
 		goto fail;
 	d->cfg.stream.encoder = d->encoder_name;
-	if (!start_pattern(d, err) || !start_hxfr(d, err) || !start_web(d, err))
+	if (!start_pattern(d, err) || !start_hxfr(d, err) || !start_web(d, err) ||
+	    !start_vms(d, err))
 		goto fail;
 	return d;
 
@@ -164,6 +211,10 @@ void he_daemon_destroy(struct he_daemon *d)
 {
 	if (!d)
 		return;
+	if (d->url_file)
+		g_unlink(d->url_file);
+	g_free(d->url_file);
+	he_vm_source_destroy(d->vms);
 	he_web_destroy(d->web);
 	he_hxfr_destroy(d->hxfr);
 	he_pattern_source_destroy(d->pattern);

@@ -23,6 +23,9 @@ struct he_config {
 	/* test pattern */
 	bool pattern;
 	uint32_t pattern_width, pattern_height, pattern_fps;
+	/* VMs started by hostenc-vm */
+	bool vms;
+	char *vm_dir;           /**< NULL = he_vm_default_dir() */
 	/* web */
 	char *http;             /**< "HOST:PORT" or NULL */
 	char *token;

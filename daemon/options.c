@@ -17,10 +17,10 @@
 
 struct raw {
 	char **listen, **shm;
-	char *encoder, *config, *max_size, *pattern_size, *http, *token;
+	char *encoder, *config, *max_size, *pattern_size, *http, *token, *vm_dir;
 	int max_sessions, max_inflight, idle_timeout, keepalive_fps, pattern_fps, gop;
 	gint64 max_payload, max_inflight_bytes, max_shm, bitrate;
-	gboolean no_pattern, list_encoders, verbose, version;
+	gboolean no_pattern, no_vms, list_encoders, verbose, version;
 };
 
 static gboolean parse_size(const char *opt, const char *v, uint32_t *w, uint32_t *h, GError **err)
@@ -68,6 +68,7 @@ static void raw_clear(struct raw *r)
 	g_free(r->pattern_size);
 	g_free(r->http);
 	g_free(r->token);
+	g_free(r->vm_dir);
 }
 
 static void kf_str(GKeyFile *kf, const char *key, char **dst)
@@ -118,6 +119,7 @@ static gboolean load_key_file(struct raw *r, GError **err)
 	kf_str(kf, "pattern-size", &r->pattern_size);
 	kf_str(kf, "http", &r->http);
 	kf_str(kf, "token", &r->token);
+	kf_str(kf, "vm-dir", &r->vm_dir);
 	kf_int(kf, "max-sessions", &r->max_sessions);
 	kf_int(kf, "max-inflight", &r->max_inflight);
 	kf_int(kf, "idle-timeout", &r->idle_timeout);
@@ -210,6 +212,8 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 	    !parse_size("--pattern-size", r->pattern_size, &c->pattern_width, &c->pattern_height, err))
 		return FALSE;
 	c->pattern = !r->no_pattern;
+	c->vms = !r->no_vms;
+	c->vm_dir = g_steal_pointer(&r->vm_dir);
 	c->listen = g_steal_pointer(&r->listen);
 	c->shm = g_steal_pointer(&r->shm);
 	c->encoder = g_steal_pointer(&r->encoder);
@@ -246,6 +250,11 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		  "Serve the browser player and stats on HOST:PORT (default 127.0.0.1:8080)", "HOST:PORT" },
 		{ "token", 0, 0, G_OPTION_ARG_STRING, &r.token,
 		  "Require this access token from browser viewers", "TOKEN" },
+		{ "vm-dir", 0, 0, G_OPTION_ARG_FILENAME, &r.vm_dir,
+		  "Show the VMs hostenc-vm starts in DIR (default $HOSTENC_VM_DIR, else "
+		  "$XDG_RUNTIME_DIR/hostenc/vms, else /run/hostenc/vms as root)", "DIR" },
+		{ "no-vms", 0, 0, G_OPTION_ARG_NONE, &r.no_vms,
+		  "Do not watch for VMs", NULL },
 		{ "no-pattern", 0, 0, G_OPTION_ARG_NONE, &r.no_pattern,
 		  "Do not offer the built-in test pattern source (id 0)", NULL },
 		{ "pattern-size", 0, 0, G_OPTION_ARG_STRING, &r.pattern_size,

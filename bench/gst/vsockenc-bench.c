@@ -350,7 +350,7 @@ start_hostencd (const gchar * bin, const gchar * dir, gchar ** sock,
 {
   g_autofree gchar *listen = NULL, *shm_arg = NULL, *log = NULL;
   g_autoptr (GError) err = NULL;
-  const gchar *argv[6];
+  const gchar *argv[7];
   GPid pid = 0;
   gint fd;
 
@@ -375,7 +375,8 @@ start_hostencd (const gchar * bin, const gchar * dir, gchar ** sock,
   argv[2] = listen;
   argv[3] = shm_arg;
   argv[4] = "--max-inflight=16";
-  argv[5] = NULL;
+  argv[5] = "--no-vms";
+  argv[6] = NULL;
   fd = open (log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (!g_spawn_async_with_fds (NULL, (gchar **) argv, NULL,
           G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, -1, fd, fd, &err)) {

@@ -40,6 +40,9 @@ struct he_input_sink_impl {
 	uint32_t version; /**< HE_INPUT_SINK_VERSION */
 	/** One event; never blocks. */
 	void (*event)(void *data, const struct he_input_event *ev);
+	/** A viewer's drawing area is @p width x @p height: a machine that
+	 * can change its screen's mode follows it. May be NULL. */
+	void (*resize)(void *data, uint32_t width, uint32_t height);
 };
 
 struct he_input_sink {
@@ -49,5 +52,8 @@ struct he_input_sink {
 
 /** Deliver @p ev to @p sink; false when there is no sink to take it. */
 bool he_input_sink_send(const struct he_input_sink *sink, const struct he_input_event *ev);
+/** Ask for a screen size; false when the sink cannot resize. */
+bool he_input_sink_resize(const struct he_input_sink *sink, uint32_t width, uint32_t height);
+bool he_input_sink_can_resize(const struct he_input_sink *sink);
 
 #endif

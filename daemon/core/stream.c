@@ -217,6 +217,16 @@ bool he_stream_has_input(const struct he_stream *s)
 	return s->input.impl != NULL;
 }
 
+bool he_stream_resize(struct he_stream *s, uint32_t width, uint32_t height)
+{
+	return he_input_sink_resize(&s->input, width, height);
+}
+
+bool he_stream_can_resize(const struct he_stream *s)
+{
+	return he_input_sink_can_resize(&s->input);
+}
+
 uint32_t he_stream_id(const struct he_stream *s)
 {
 	return s->id;

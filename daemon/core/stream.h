@@ -80,6 +80,9 @@ uint32_t he_stream_outputs(struct he_stream *s);
 /** Pass viewer input to the machine; false when the stream takes none. */
 bool he_stream_input(struct he_stream *s, const struct he_input_event *ev);
 bool he_stream_has_input(const struct he_stream *s);
+/** Ask the machine for a screen of this size; false when it cannot resize. */
+bool he_stream_resize(struct he_stream *s, uint32_t width, uint32_t height);
+bool he_stream_can_resize(const struct he_stream *s);
 
 struct he_stream_info {
 	uint32_t id;

@@ -129,6 +129,7 @@ struct th_daemon *th_daemon_start(const struct th_options *o)
 	g_ptr_array_add(argv, g_strdup(th_hostencd_path()));
 	g_ptr_array_add(argv, g_strdup("--verbose"));
 	g_ptr_array_add(argv, g_strdup("--listen=tcp:127.0.0.1:0"));
+	g_ptr_array_add(argv, g_strdup("--no-vms")); /* never the machine's real VMs */
 	if (o->unix_socket) {
 		d->unix_path = g_build_filename(d->dir, "hostencd.sock", NULL);
 		g_ptr_array_add(argv, g_strdup_printf("--listen=unix:%s", d->unix_path));

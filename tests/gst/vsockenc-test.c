@@ -183,6 +183,7 @@ vt_host_start (const VtHostOptions * o)
   h->log = g_build_filename (h->dir, "hostencd.log", NULL);
   g_ptr_array_add (argv, g_strdup (bin));
   g_ptr_array_add (argv, g_strdup ("--no-pattern"));
+  g_ptr_array_add (argv, g_strdup ("--no-vms"));
   g_ptr_array_add (argv, g_strdup ("--verbose"));
   if (o->tcp) {
     h->port = free_tcp_port ();

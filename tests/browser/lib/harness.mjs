@@ -74,6 +74,8 @@ export async function startDaemon(opts = {}) {
 	const args = [
 		'--http', `${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${httpPort}`,
 		'--listen', `tcp:127.0.0.1:${listenPort}`,
+		// Only the VMs a test starts itself (its own --vm-dir), never the machine's.
+		...(opts.vmDir ? ['--vm-dir', opts.vmDir] : ['--no-vms']),
 		'--pattern-size', opts.size || '640x360',
 	];
 	if (opts.fps) args.push('--pattern-fps', String(opts.fps));
