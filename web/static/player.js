@@ -39,6 +39,7 @@ const benchMode = params.get('bench') === '1';
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('screen');
+const stage = $('stage');
 const statusEl = $('status');
 const messageEl = $('message');
 const statsEl = $('stats');
@@ -795,8 +796,33 @@ function onText(text) {
 	}
 }
 
+// The machine's resolution follows the drawing area, for machines that can
+// change their mode (a virtio-gpu VM); ?resize=0 turns it off. Debounced:
+// a window being dragged asks once it settles.
+const resizeRemote = params.get('resize') !== '0';
+let resizeTimer = 0, lastAskedSize = '';
+
+function askRemoteSize() {
+	resizeTimer = 0;
+	if (!resizeRemote || !hook.server?.resizable) return;
+	const r = stage.getBoundingClientRect();
+	const w = Math.floor(r.width), h = Math.floor(r.height);
+	const key = `${w}x${h}`;
+	if (w < 64 || h < 64 || key === lastAskedSize) return;
+	lastAskedSize = key;
+	hook.askedSize = { width: w, height: h };
+	send({ type: 'resize', width: w, height: h });
+}
+
+function scheduleRemoteSize(ms = 400) {
+	if (resizeTimer) clearTimeout(resizeTimer);
+	resizeTimer = setTimeout(askRemoteSize, ms);
+}
+window.addEventListener('resize', () => scheduleRemoteSize());
+
 function onServerInit(m) {
 	hook.server = m;
+	if (m.resizable && !lastAskedSize) scheduleRemoteSize(0);
 	const w = m.width | 0, h = m.height | 0;
 	if (Number.isFinite(m.server_time_us) && !Number.isFinite(bestRttMs))
 		clockOffsetUs = m.server_time_us - wallMs() * 1000; // refined by pongs
@@ -1018,7 +1044,6 @@ document.addEventListener('keydown', (e) => {
 
 statsButton.addEventListener('click', () => setStatsVisible(!statsVisible));
 $('fullscreen-button').addEventListener('click', () => {
-	const stage = $('stage');
 	if (document.fullscreenElement) document.exitFullscreen();
 	else stage.requestFullscreen?.().catch(() => {});
 });

@@ -132,6 +132,13 @@ bool web_input_handle(struct web_input_state *st, struct he_stream *stream, cons
 		return handle_pointer(st, stream, o);
 	if (g_str_equal(type, "wheel"))
 		return handle_wheel(st, stream, o);
+	if (g_str_equal(type, "resize")) {
+		gint64 w = json_object_get_int_member_with_default(o, "width", 0);
+		gint64 h = json_object_get_int_member_with_default(o, "height", 0);
+
+		return w >= 64 && h >= 64 && w <= 8192 && h <= 8192 &&
+		       he_stream_resize(stream, (uint32_t)w, (uint32_t)h);
+	}
 	if (g_str_equal(type, "release")) {
 		web_input_release_all(st, stream);
 		return true;

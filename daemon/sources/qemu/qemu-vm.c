@@ -75,7 +75,7 @@ static void report_ready(struct he_qemu_vm *vm, const GError *error)
 	vm->ready_sent = true;
 	stop_attach_timeout(vm);
 	if (error) {
-		g_warning("attach to VM failed: %s", error->message);
+		g_info("attach to VM failed: %s", error->message); /* the caller reports it */
 		g_cancellable_cancel(vm->cancel);
 		shutdown_p2p(vm);
 	}
