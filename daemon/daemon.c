@@ -150,13 +150,23 @@ static void machine_added(const char *name, const char *dir, const struct he_inp
 			  void *data)
 {
 	struct he_daemon *d = data;
+	g_autofree char *sock = g_build_filename(dir, "hxfr.sock", NULL);
+	g_autofree char *shm = g_build_filename(dir, "ivshmem", NULL);
+	g_autoptr(GError) err = NULL;
 
+	/* The VM's virtio-serial channel: its guest's own encoder sessions. */
+	if (d->hxfr && !he_hxfr_machine_add(d->hxfr, name, sock, shm, input, &err))
+		g_warning("%s", err->message);
 	if (d->web)
 		g_message("VM %s: watch it at %s?source=%s/0", name, he_web_url(d->web), name);
 }
 
 static void machine_removed(const char *name, void *data)
 {
+	struct he_daemon *d = data;
+
+	if (d->hxfr)
+		he_hxfr_machine_remove(d->hxfr, name);
 	g_message("VM %s: its screens are gone", name);
 }
 

@@ -38,6 +38,7 @@ struct he_hxfr *he_hxfr_create(const struct he_hxfr_config *cfg, struct he_regis
 	hx->encoder_name = g_strdup(encoder->name);
 	hx->encoder_hardware = encoder->hardware;
 	hx->next_session_id = 1;
+	hx->machines = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
 	hx->regions = he_shm_regions_create();
 	for (char **r = hx->shm_specs; r && *r; r++) {
 		if (!he_shm_regions_add(hx->regions, *r, err)) {
@@ -53,6 +54,14 @@ void he_hxfr_destroy(struct he_hxfr *hx)
 	if (!hx)
 		return;
 	g_list_free_full(g_steal_pointer(&hx->listeners), (GDestroyNotify)he_listener_destroy);
+	if (hx->machines) {
+		GList *names = g_hash_table_get_keys(hx->machines);
+
+		for (GList *l = names; l; l = l->next)
+			he_hxfr_machine_remove(hx, l->data);
+		g_list_free(names);
+		g_hash_table_destroy(hx->machines);
+	}
 	while (hx->sessions)
 		he_session_destroy(hx->sessions->data);
 	he_shm_regions_destroy(hx->regions);
@@ -63,7 +72,7 @@ void he_hxfr_destroy(struct he_hxfr *hx)
 
 const char *he_hxfr_listen(struct he_hxfr *hx, const char *spec, GError **err)
 {
-	struct he_listener *l = he_listener_create(hx, spec, err);
+	struct he_listener *l = he_listener_create(hx, spec, NULL, err);
 
 	if (!l)
 		return NULL;

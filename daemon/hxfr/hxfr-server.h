@@ -52,6 +52,22 @@ void he_hxfr_destroy(struct he_hxfr *hx);
  */
 const char *he_hxfr_listen(struct he_hxfr *hx, const char *spec, GError **err);
 
+struct he_input_sink;
+
+/**
+ * Take the guests of machine @p name (a VM): listen on unix socket
+ * @p socket_path (its virtio-serial channel); sessions from it belong to
+ * the machine: their streams are named "NAME/guest" (or
+ * "NAME/guest-HELLONAME"), viewers' input goes to @p input, and their
+ * shared-memory ring can only be in @p shm_path (the VM's ivshmem file; NULL:
+ * none). @return FALSE with @p err.
+ */
+gboolean he_hxfr_machine_add(struct he_hxfr *hx, const char *name, const char *socket_path,
+			     const char *shm_path, const struct he_input_sink *input,
+			     GError **err);
+/** The machine is gone: stop listening; its sessions lose its input. */
+void he_hxfr_machine_remove(struct he_hxfr *hx, const char *name);
+
 struct he_session_info {
 	uint32_t id;
 	const char *peer;

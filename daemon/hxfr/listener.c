@@ -23,6 +23,7 @@
 
 struct he_listener {
 	struct he_hxfr *hx;
+	struct hxfr_machine *machine;
 	int fd;
 	guint watch;
 	char *address;
@@ -77,7 +78,7 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 			break;
 		}
 		peer = describe_peer(&ss, len, l->address);
-		he_session_create(l->hx, c, peer);
+		he_session_create(l->hx, c, peer, l->machine);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -222,12 +223,14 @@ static gboolean open_vsock(struct he_listener *l, const char *spec, const char *
 #endif
 }
 
-struct he_listener *he_listener_create(struct he_hxfr *hx, const char *spec, GError **err)
+struct he_listener *he_listener_create(struct he_hxfr *hx, const char *spec,
+				       struct hxfr_machine *machine, GError **err)
 {
 	struct he_listener *l = g_new0(struct he_listener, 1);
 	gboolean ok;
 
 	l->hx = hx;
+	l->machine = machine ? hxfr_machine_ref(machine) : NULL;
 	l->fd = -1;
 	if (g_str_has_prefix(spec, "tcp:"))
 		ok = open_tcp(l, spec, spec + 4, err);
@@ -258,6 +261,8 @@ void he_listener_destroy(struct he_listener *l)
 		unlink(l->unix_path);
 	g_free(l->unix_path);
 	g_free(l->address);
+	if (l->machine)
+		hxfr_machine_unref(l->machine);
 	g_free(l);
 }
 

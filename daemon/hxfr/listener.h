@@ -15,7 +15,11 @@ struct he_listener;
  * (nobody listening) is removed first. @return NULL with @p err, whose
  * message says what to do.
  */
-struct he_listener *he_listener_create(struct he_hxfr *hx, const char *spec, GError **err);
+struct hxfr_machine;
+
+/** @p machine (may be NULL): the machine every session from here belongs to (a ref is taken). */
+struct he_listener *he_listener_create(struct he_hxfr *hx, const char *spec,
+				       struct hxfr_machine *machine, GError **err);
 void he_listener_destroy(struct he_listener *l);
 /** Human-readable bound address ("tcp:127.0.0.1:15937"). */
 const char *he_listener_address(const struct he_listener *l);

@@ -8,6 +8,12 @@
 #include "session-private.h"
 #include "shm.h"
 
+/* A machine's guests may use its own ring file only. */
+static struct he_shm_regions *session_regions(struct he_session *s)
+{
+	return s->machine ? s->machine->regions : s->hx->regions;
+}
+
 static void reject(struct he_session *s, const struct hxfr_msg *msg, int err, const char *why)
 {
 	session_error(s, msg->hdr.type, session_errno_to_code(err), why);
@@ -38,7 +44,7 @@ static void on_hello(struct he_session *s, const struct hxfr_msg *msg)
 			      "protocol major version not supported (host speaks 1)");
 		return;
 	}
-	if (he_shm_regions_count(s->hx->regions) > 0)
+	if (he_shm_regions_count(session_regions(s)) > 0)
 		offered |= HXFR_PATH_SHM;
 	s->hello = true;
 	s->paths = m.frame_paths & offered;
@@ -237,7 +243,7 @@ static void on_shm_attach(struct he_session *s, const struct hxfr_msg *msg)
 				     "frames in flight; attach when idle");
 		return;
 	}
-	shm = he_shm_attach(s->hx->regions, &m, s->hx->cfg.max_shm, &code, &why);
+	shm = he_shm_attach(session_regions(s), &m, s->hx->cfg.max_shm, &code, &why);
 	if (!shm) {
 		session_error(s, msg->hdr.type, code, why);
 		return;

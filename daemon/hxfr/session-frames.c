@@ -147,7 +147,11 @@ static char *stream_name(struct he_session *s)
 {
 	g_autofree char *base = NULL;
 
-	if (s->name[0])
+	if (s->machine && s->name[0])
+		base = g_strdup_printf("%s/guest-%s", s->machine->name, s->name);
+	else if (s->machine)
+		base = g_strdup_printf("%s/guest", s->machine->name);
+	else if (s->name[0])
 		base = g_strdup_printf("guest/%s", s->name);
 	else if (s->scanout_id != UINT32_MAX)
 		base = g_strdup_printf("scanout/%u", s->scanout_id);
@@ -168,6 +172,8 @@ struct he_stream *session_ensure_stream(struct he_session *s)
 	p.id = s->scanout_id != UINT32_MAX ? s->scanout_id : he_registry_alloc_id(s->hx->reg);
 	p.name = name = stream_name(s);
 	p.title = title = g_strdup_printf("guest %s%s%s", s->peer, s->name[0] ? " " : "", s->name);
+	if (s->machine)
+		p.input = hxfr_machine_sink(s->machine);
 	s->stream = he_stream_create(&s->hx->env, &p);
 	if (s->bitrate)
 		he_stream_set_bitrate(s->stream, s->bitrate);

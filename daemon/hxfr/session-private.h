@@ -37,6 +37,7 @@ struct pending {
 
 struct he_session {
 	struct he_hxfr *hx;
+	struct hxfr_machine *machine; /* the VM it arrived from, or NULL */
 	uint32_t id;
 	int fd;
 	char *peer;

@@ -209,6 +209,8 @@ void he_session_destroy(struct he_session *s)
 	close(s->fd);
 	hxfr_session_removed(s->hx, s);
 	he_stats_clear(&s->stats);
+	if (s->machine)
+		hxfr_machine_unref(s->machine);
 	g_free(s->peer);
 	g_free(s);
 }
@@ -419,7 +421,8 @@ static void set_socket_options(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-struct he_session *he_session_create(struct he_hxfr *hx, int fd, const char *peer)
+struct he_session *he_session_create(struct he_hxfr *hx, int fd, const char *peer,
+				     struct hxfr_machine *machine)
 {
 	struct he_session *s;
 
@@ -437,6 +440,7 @@ struct he_session *he_session_create(struct he_hxfr *hx, int fd, const char *pee
 	set_socket_options(fd);
 	s = g_new0(struct he_session, 1);
 	s->hx = hx;
+	s->machine = machine ? hxfr_machine_ref(machine) : NULL;
 	s->id = hx->next_session_id++;
 	s->fd = fd;
 	s->peer = g_strdup(peer);

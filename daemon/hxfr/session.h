@@ -18,7 +18,11 @@ struct he_session;
  * closes it). @p peer describes the peer for logs ("tcp:127.0.0.1:4242").
  * Returns NULL (and closes @p fd) when the session limit is reached.
  */
-struct he_session *he_session_create(struct he_hxfr *hx, int fd, const char *peer);
+struct hxfr_machine;
+
+/** @p machine: the machine the connection belongs to, or NULL (a ref is taken). */
+struct he_session *he_session_create(struct he_hxfr *hx, int fd, const char *peer,
+				     struct hxfr_machine *machine);
 /** Close at once, dropping queued output. */
 void he_session_destroy(struct he_session *s);
 

@@ -13,10 +13,11 @@ static void drop_screens(struct vm_machine *vm)
 {
 	bool was_up = vm->up;
 
-	g_ptr_array_set_size(vm->screens, 0);
+	/* First: nobody may send input to the screens any more. */
 	vm->up = false;
 	if (was_up && vm->vs->cb.machine_removed)
 		vm->vs->cb.machine_removed(vm->name, vm->vs->cb_data);
+	g_ptr_array_set_size(vm->screens, 0);
 }
 
 static gboolean reattach_cb(gpointer data)
