@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "au.h"
+#include "cursor.h"
 
 #define HE_OUTPUT_VERSION 1
 
@@ -41,6 +42,8 @@ struct he_output_impl {
 	bool (*ready)(struct he_output *o);
 	/** The stream detached it for @p why; it must forget the stream. */
 	void (*close)(struct he_output *o, enum he_output_close why);
+	/** The machine's pointer changed (also sent once on attach). May be NULL. */
+	void (*cursor)(struct he_output *o, const struct he_cursor *cursor);
 };
 
 /** Embedded in each output; the stream keeps these fields. */

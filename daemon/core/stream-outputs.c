@@ -221,6 +221,19 @@ static void demand(struct he_stream *s, bool wanted)
 		s->producer->demand(s->producer_data, wanted);
 }
 
+void he_stream_set_cursor(struct he_stream *s, struct he_cursor *cursor)
+{
+	he_cursor_ref(cursor);
+	g_clear_pointer(&s->cursor, he_cursor_unref);
+	s->cursor = cursor;
+	for (GList *l = s->outputs; l; l = l->next) {
+		struct he_output *o = l->data;
+
+		if (o->impl->cursor)
+			o->impl->cursor(o, cursor);
+	}
+}
+
 void he_stream_attach(struct he_stream *s, struct he_output *o)
 {
 	bool first = s->outputs == NULL;
@@ -238,6 +251,8 @@ void he_stream_attach(struct he_stream *s, struct he_output *o)
 		o->idr_requested = true;
 		he_stream_request_idr(s);
 	}
+	if (s->cursor && o->impl->cursor)
+		o->impl->cursor(o, s->cursor);
 	if (first)
 		demand(s, true);
 }

@@ -61,6 +61,7 @@ struct he_stream {
 
 	/* main loop only */
 	GList *outputs;
+	struct he_cursor *cursor;
 	GPtrArray *gop_aus;
 	size_t gop_bytes;
 	bool gop_valid;

@@ -28,6 +28,21 @@ void he_au_unref(struct he_au *au)
 	g_free(au);
 }
 
+struct he_cursor *he_cursor_ref(struct he_cursor *c)
+{
+	g_atomic_int_inc(&c->ref);
+	return c;
+}
+
+void he_cursor_unref(struct he_cursor *c)
+{
+	if (!c || !g_atomic_int_dec_and_test(&c->ref))
+		return;
+	if (c->bgra)
+		g_bytes_unref(c->bgra);
+	g_free(c);
+}
+
 struct he_stream *stream_ref(struct he_stream *s)
 {
 	g_atomic_int_inc(&s->ref);
@@ -98,6 +113,7 @@ void he_stream_destroy(struct he_stream *s)
 	}
 	stream_outputs_close_all(s);
 	stream_gop_reset(s);
+	g_clear_pointer(&s->cursor, he_cursor_unref);
 	stream_unref(s);
 }
 

@@ -77,6 +77,10 @@ void he_stream_attach(struct he_stream *s, struct he_output *o);
 void he_stream_detach(struct he_stream *s, struct he_output *o);
 uint32_t he_stream_outputs(struct he_stream *s);
 
+/** The producer's pointer shape/position changed: every output is told
+ * (a reference is taken and kept for outputs that attach later). */
+void he_stream_set_cursor(struct he_stream *s, struct he_cursor *cursor);
+
 /** Pass viewer input to the machine; false when the stream takes none. */
 bool he_stream_input(struct he_stream *s, const struct he_input_event *ev);
 bool he_stream_has_input(const struct he_stream *s);

@@ -788,12 +788,38 @@ function onText(text) {
 	switch (m.type) {
 	case 'init': onServerInit(m); break;
 	case 'pong': onPong(m); break;
+	case 'cursor': onCursor(m); break;
 	case 'error':
 		hook.lastError = m.message;
 		setState('error', `server: ${m.message}`);
 		break;
 	default: break;
 	}
+}
+
+// The machine's pointer, drawn by the browser itself over the canvas (no
+// round trip for pointer motion): its shape as a CSS cursor image, hidden
+// when the machine hides it.
+let cursorCss = 'default';
+
+function onCursor(m) {
+	hook.cursor = { visible: !!m.visible, width: m.width | 0, height: m.height | 0,
+			hotX: m.hot_x | 0, hotY: m.hot_y | 0, x: m.x, y: m.y };
+	const w = m.width | 0, h = m.height | 0;
+	if (typeof m.rgba === 'string' && w > 0 && h > 0 && w <= 256 && h <= 256) {
+		const bytes = Uint8ClampedArray.from(atob(m.rgba), (ch) => ch.charCodeAt(0));
+		if (bytes.length === w * h * 4) {
+			const c = document.createElement('canvas');
+			c.width = w;
+			c.height = h;
+			c.getContext('2d').putImageData(new ImageData(bytes, w, h), 0, 0);
+			cursorCss = `url(${c.toDataURL('image/png')}) ${m.hot_x | 0} ${m.hot_y | 0}, default`;
+		}
+	} else if (!w || !h) {
+		cursorCss = 'default';
+	}
+	canvas.style.cursor = m.visible ? cursorCss : 'none';
+	hook.cursorCss = canvas.style.cursor;
 }
 
 // The machine's resolution follows the drawing area, for machines that can

@@ -36,6 +36,7 @@ struct he_viewer {
 	struct he_video_format *format_sent; /* the description the page has */
 	uint32_t cur_w, cur_h;
 	struct web_input_state input;
+	uint64_t cursor_serial_sent;
 	uint64_t handed, acked_base, sent_aus, bytes;
 	int64_t input_window;
 	uint32_t input_in_window;
@@ -177,11 +178,43 @@ static bool ready(struct he_output *o)
 	return !v->closing && undelivered(v) <= v->w->output_queue / 2;
 }
 
+/* The machine's pointer, for the page to draw locally: the shape (RGBA,
+ * base64) only when it changed since this viewer got it. */
+static void cursor(struct he_output *o, const struct he_cursor *c)
+{
+	struct he_viewer *v = from_output(o);
+	g_autoptr(GString) text = g_string_new(NULL);
+
+	g_string_printf(text, "{\"type\":\"cursor\",\"visible\":%s,\"x\":%d,\"y\":%d,"
+			"\"hot_x\":%d,\"hot_y\":%d,\"width\":%u,\"height\":%u",
+			c->visible ? "true" : "false", c->x, c->y, c->hot_x, c->hot_y, c->width,
+			c->height);
+	if (c->shape_serial != v->cursor_serial_sent && c->bgra) {
+		gsize len;
+		const uint8_t *bgra = g_bytes_get_data(c->bgra, &len);
+		g_autofree uint8_t *rgba = g_malloc(len);
+		g_autofree char *b64 = NULL;
+
+		for (gsize i = 0; i + 3 < len; i += 4) {
+			rgba[i] = bgra[i + 2];
+			rgba[i + 1] = bgra[i + 1];
+			rgba[i + 2] = bgra[i];
+			rgba[i + 3] = bgra[i + 3];
+		}
+		b64 = g_base64_encode(rgba, len);
+		g_string_append_printf(text, ",\"rgba\":\"%s\"", b64);
+	}
+	v->cursor_serial_sent = c->shape_serial;
+	g_string_append_c(text, '}');
+	send_text(v, text->str);
+}
+
 static const struct he_output_impl viewer_impl = {
 	.version = HE_OUTPUT_VERSION,
 	.deliver = deliver,
 	.ready = ready,
 	.close = closed,
+	.cursor = cursor,
 };
 
 /* ---- input from the page ----------------------------------------------- */

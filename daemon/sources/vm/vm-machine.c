@@ -99,10 +99,20 @@ static void on_frame_ready(struct he_qemu_console *console, void *data)
 		vm_screen_frame_ready(sc);
 }
 
+static void on_cursor(struct he_qemu_console *console, const struct he_qemu_cursor *qc,
+		      void *data)
+{
+	struct vm_screen *sc = screen_of(data, console);
+
+	if (sc)
+		vm_screen_cursor(sc, qc);
+}
+
 static const struct he_qemu_callbacks qemu_callbacks = {
 	.ready = on_ready,
 	.gone = on_gone,
 	.frame_ready = on_frame_ready,
+	.cursor = on_cursor,
 };
 
 static void attach(struct vm_machine *vm)

@@ -34,6 +34,10 @@ struct vm_screen {
 	uint64_t frame_no;
 	uint32_t pointer_x, pointer_y;
 	const char *status_logged;
+	uint64_t cursor_serial;
+	GBytes *cursor_shape;  /* the last shape, kept across position updates */
+	uint32_t cursor_w, cursor_h;
+	int32_t cursor_hx, cursor_hy;
 };
 
 /* One VM. */
@@ -66,6 +70,7 @@ struct vm_screen *vm_screen_create(struct vm_machine *vm, struct he_qemu_console
 				   unsigned index);
 void vm_screen_destroy(struct vm_screen *sc);
 void vm_screen_frame_ready(struct vm_screen *sc);
+void vm_screen_cursor(struct vm_screen *sc, const struct he_qemu_cursor *qc);
 
 /* vm-input.c */
 extern const struct he_input_sink_impl vm_input_impl;

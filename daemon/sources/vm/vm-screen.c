@@ -98,6 +98,38 @@ void vm_screen_frame_ready(struct vm_screen *sc)
 	try_send(sc);
 }
 
+/* QEMU's ARGB32 (native endian) is B,G,R,A in memory here, as he_cursor wants. */
+void vm_screen_cursor(struct vm_screen *sc, const struct he_qemu_cursor *qc)
+{
+	g_autoptr(he_cursor) c = g_new0(struct he_cursor, 1);
+
+	if (qc->shape_changed || !sc->cursor_serial) {
+		bool ok = G_BYTE_ORDER == G_LITTLE_ENDIAN && qc->argb && qc->width > 0 &&
+			  qc->height > 0 && qc->width <= HE_CURSOR_MAX_DIM &&
+			  qc->height <= HE_CURSOR_MAX_DIM &&
+			  g_bytes_get_size(qc->argb) == (gsize)qc->width * (gsize)qc->height * 4;
+
+		g_clear_pointer(&sc->cursor_shape, g_bytes_unref);
+		sc->cursor_shape = ok ? g_bytes_ref(qc->argb) : NULL;
+		sc->cursor_w = ok ? (uint32_t)qc->width : 0;
+		sc->cursor_h = ok ? (uint32_t)qc->height : 0;
+		sc->cursor_hx = CLAMP(qc->hot_x, 0, (int32_t)sc->cursor_w);
+		sc->cursor_hy = CLAMP(qc->hot_y, 0, (int32_t)sc->cursor_h);
+		sc->cursor_serial++;
+	}
+	c->ref = 1;
+	c->width = sc->cursor_w;
+	c->height = sc->cursor_h;
+	c->hot_x = sc->cursor_hx;
+	c->hot_y = sc->cursor_hy;
+	c->bgra = sc->cursor_shape ? g_bytes_ref(sc->cursor_shape) : NULL;
+	c->visible = qc->visible;
+	c->x = qc->x;
+	c->y = qc->y;
+	c->shape_serial = sc->cursor_serial;
+	he_stream_set_cursor(sc->stream, c);
+}
+
 static void on_demand(void *data, bool wanted)
 {
 	struct vm_screen *sc = data;
@@ -154,5 +186,7 @@ void vm_screen_destroy(struct vm_screen *sc)
 	he_stream_destroy(sc->stream); /* joins the worker: no frame is lent after this */
 	for (unsigned i = 0; i < VM_SLOTS; i++)
 		he_qemu_frame_clear(&sc->slots[i].frame);
+	if (sc->cursor_shape)
+		g_bytes_unref(sc->cursor_shape);
 	g_free(sc);
 }
