@@ -224,8 +224,10 @@ void he_daemon_destroy(struct he_daemon *d)
 	if (d->url_file)
 		g_unlink(d->url_file);
 	g_free(d->url_file);
-	he_vm_source_destroy(d->vms);
+	/* Viewers first: they are told the server is going (1001), not that
+	 * each machine stopped. */
 	he_web_destroy(d->web);
+	he_vm_source_destroy(d->vms);
 	he_hxfr_destroy(d->hxfr);
 	he_pattern_source_destroy(d->pattern);
 	he_registry_destroy(d->reg);

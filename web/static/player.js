@@ -240,6 +240,8 @@ let lastMessageAt = 0;
 let lastPaintAt = 0;
 let connectedAt = 0;
 let terminal = false;      // 4000 / 4001 / unsupported: never reconnect
+let machineStopped = false; // 4004: the stream's machine stopped
+const MACHINE_RETRY_MS = 2000;
 let statsVisible = params.get('stats') === '1';
 
 // Per-chunk bookkeeping, keyed by timestamp (capture µs): decode() time and flags.
@@ -641,8 +643,10 @@ function paint() {
 	if (!info.replayed)
 		st.e2eMs.push((paintWall * 1000 + clockOffsetUs - captureUs) / 1000);
 
-	if (hook.paintedThisConnection === 1)
+	if (hook.paintedThisConnection === 1) {
 		attempt = 0; // the backoff resets only once a picture is on the glass
+		machineStopped = false;
+	}
 	if (hook.state !== 'streaming')
 		setState('streaming', `streaming source ${sourceId}`);
 	hideMessage();
@@ -766,6 +770,16 @@ function onClose(code, reason, wasClean) {
 		setState('unauthorized', 'bad or missing token (4001)');
 		showMessage('Access denied: the token is missing or wrong (close code 4001). ' +
 			'Open the page with ?token=YOUR_TOKEN.', true);
+		return;
+	}
+	// The machine behind the stream stopped (4004), or it has not come back
+	// yet (4002 right after that): say so plainly and keep looking for it
+	// every couple of seconds; the picture comes back by itself.
+	if (code === 4004 || (code === 4002 && machineStopped)) {
+		machineStopped = true;
+		setState('stopped', 'machine stopped; waiting for it to start again');
+		showMessage('The machine stopped. Waiting for it to start again…');
+		reconnectTimer = setTimeout(connect, MACHINE_RETRY_MS);
 		return;
 	}
 	const why = code === 4002 ? 'unknown source' : code === 4003 ? 'too slow' :

@@ -168,7 +168,7 @@ static void closed(struct he_output *o, enum he_output_close why)
 	if (why == HE_OUTPUT_CLOSE_TOO_SLOW)
 		close_viewer(v, WS_CLOSE_TOO_SLOW, "viewer too slow: its queue did not drain");
 	else
-		close_viewer(v, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "source went away");
+		close_viewer(v, WS_CLOSE_MACHINE_STOPPED, "the machine stopped");
 }
 
 static bool ready(struct he_output *o)
