@@ -47,6 +47,7 @@ void he_config_clear(struct he_config *c)
 	g_free(c->http);
 	g_free(c->token);
 	g_free(c->vm_dir);
+	g_strfreev(c->allow_origins);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -95,6 +96,7 @@ static gboolean start_web(struct he_daemon *d, GError **err)
 {
 	struct he_web_config wc = { .address = d->cfg.http, .token = d->cfg.token,
 				    .root = web_root(), .encoder = d->encoder_name,
+				    .allow_origins = (const char *const *)d->cfg.allow_origins,
 				    .output_queue = d->cfg.output_queue };
 
 	if (!d->cfg.http)

@@ -29,6 +29,7 @@ struct he_config {
 	/* web */
 	char *http;             /**< "HOST:PORT" or NULL */
 	char *token;
+	char **allow_origins;   /**< --allow-origin */
 };
 
 void he_config_defaults(struct he_config *c);

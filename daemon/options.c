@@ -16,7 +16,7 @@
 #define GROUP "hostencd"
 
 struct raw {
-	char **listen, **shm;
+	char **listen, **shm, **allow_origins;
 	char *encoder, *config, *max_size, *pattern_size, *http, *token, *vm_dir;
 	int max_sessions, max_inflight, idle_timeout, keepalive_fps, pattern_fps, gop;
 	gint64 max_payload, max_inflight_bytes, max_shm, bitrate;
@@ -62,6 +62,7 @@ static void raw_clear(struct raw *r)
 {
 	g_strfreev(r->listen);
 	g_strfreev(r->shm);
+	g_strfreev(r->allow_origins);
 	g_free(r->encoder);
 	g_free(r->config);
 	g_free(r->max_size);
@@ -114,6 +115,8 @@ static gboolean load_key_file(struct raw *r, GError **err)
 		r->listen = g_key_file_get_string_list(kf, GROUP, "listen", NULL, NULL);
 	if (!r->shm)
 		r->shm = g_key_file_get_string_list(kf, GROUP, "shm", NULL, NULL);
+	if (!r->allow_origins)
+		r->allow_origins = g_key_file_get_string_list(kf, GROUP, "allow-origin", NULL, NULL);
 	kf_str(kf, "encoder", &r->encoder);
 	kf_str(kf, "max-size", &r->max_size);
 	kf_str(kf, "pattern-size", &r->pattern_size);
@@ -214,6 +217,7 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 	c->pattern = !r->no_pattern;
 	c->vms = !r->no_vms;
 	c->vm_dir = g_steal_pointer(&r->vm_dir);
+	c->allow_origins = g_steal_pointer(&r->allow_origins);
 	c->listen = g_steal_pointer(&r->listen);
 	c->shm = g_steal_pointer(&r->shm);
 	c->encoder = g_steal_pointer(&r->encoder);
@@ -248,6 +252,9 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		  "options (listen and shm are ;-separated lists); the command line wins", "FILE" },
 		{ "http", 0, 0, G_OPTION_ARG_STRING, &r.http,
 		  "Serve the browser player and stats on HOST:PORT (default 127.0.0.1:8080)", "HOST:PORT" },
+		{ "allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &r.allow_origins,
+		  "Also accept viewers whose page comes from ORIGIN (e.g. https://proxy.example); "
+		  "pages of other sites are refused; repeatable", "ORIGIN" },
 		{ "token", 0, 0, G_OPTION_ARG_STRING, &r.token,
 		  "Require this access token from browser viewers", "TOKEN" },
 		{ "vm-dir", 0, 0, G_OPTION_ARG_FILENAME, &r.vm_dir,

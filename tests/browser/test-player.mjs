@@ -8,6 +8,7 @@
 // pattern at 640x360 and kills it afterwards. Run with meson (suite
 // "browser") or: HOSTENCD=build/daemon/hostencd node --require ./preflight.cjs --test
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import os from 'node:os';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -79,6 +80,20 @@ function assertProbes(px, clicked, t) {
 			  `probe ${p.name} at ${JSON.stringify(p.rect)}: mean ${s.mean.map((v) => v.toFixed(1))} ` +
 			  `vs ${p.rgb}, worst channel error ${s.worst}`);
 	}
+}
+
+/** HTTP status of a WebSocket upgrade request (101 when accepted). */
+function upgradeStatus(d, path, headers = {}) {
+	return new Promise((resolve, reject) => {
+		const u = new URL(path, d.origin);
+		const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search,
+			headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+				   'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers } });
+		req.on('upgrade', (res, socket) => { socket.destroy(); resolve(101); });
+		req.on('response', (res) => { res.resume(); resolve(res.statusCode); });
+		req.on('error', reject);
+		req.end();
+	});
 }
 
 async function closePage(page) {
@@ -590,8 +605,11 @@ test('a second page with the same client id supersedes the first (4000, no recon
 	});
 });
 
-test('a token: without it 4001 and a message, no retry; with ?token= the page streams', async () => {
+test('a token: without it the upgrade is refused (401), the page says why, no retry; with ?token= it streams', async () => {
 	await withDaemon({ extra: ['--token', 's3cret'] }, async (d) => {
+		// Refused before the WebSocket handshake, not upgraded and closed.
+		assert.equal(await upgradeStatus(d, '/ws/stream?source=0'), 401);
+		assert.equal(await upgradeStatus(d, '/ws/stream?source=0&token=s3cret'), 101);
 		const bad = await openPage(browser);
 		await bad.goto(d.url);
 		await until(() => bad.evaluate(() => window.hostenc.state === 'unauthorized'), 5000, 'state unauthorized');
@@ -609,6 +627,29 @@ test('a token: without it 4001 and a message, no retry; with ?token= the page st
 		assert.equal((await fetch(`${d.origin}/stats?token=s3cret`)).status, 200);
 		await closePage(bad);
 		await closePage(good);
+	});
+});
+
+test('a page of another site cannot connect (403 before the handshake) unless --allow-origin names it', async () => {
+	await withDaemon({ extra: ['--allow-origin', 'https://proxy.example'] }, async (d) => {
+		assert.equal(await upgradeStatus(d, '/ws/stream?source=0', { Origin: 'http://evil.example' }), 403);
+		assert.equal(await upgradeStatus(d, '/ws/stream?source=0', { Origin: d.origin }), 101);
+		assert.equal(await upgradeStatus(d, '/ws/stream?source=0', { Origin: 'https://proxy.example' }), 101);
+		assert.equal(await upgradeStatus(d, '/ws/stream?source=0'), 101, 'no Origin: not a browser page');
+		// A real page of another site (served here by a second server) tries.
+		const evilServer = http.createServer((req, res) => {
+			res.setHeader('Content-Type', 'text/html');
+			res.end(`<script>window.result = new Promise((done) => {
+				const ws = new WebSocket('${d.origin.replace('http', 'ws')}/ws/stream?source=0');
+				ws.onopen = () => done('open'); ws.onclose = (e) => done('closed ' + e.code);
+			});</script>`);
+		});
+		await new Promise((r) => evilServer.listen(0, '127.0.0.1', r));
+		const evil = await openPage(browser);
+		await evil.goto(`http://127.0.0.1:${evilServer.address().port}/`);
+		assert.equal(await evil.evaluate(() => window.result), 'closed 1006');
+		await closePage(evil);
+		evilServer.close();
 	});
 });
 

@@ -680,6 +680,18 @@ function send(obj) {
 	if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
 }
 
+/** After a failed upgrade: 4001 when the token is missing or wrong, else 0. */
+async function explainRefusal() {
+	try {
+		const u = new URL('sources', location.href);
+		if (token) u.searchParams.set('token', token);
+		const r = await fetch(u, { cache: 'no-store' });
+		return r.status === 401 ? 4001 : 0;
+	} catch {
+		return 0;
+	}
+}
+
 function wsUrl() {
 	const u = new URL('ws/stream', location.href);
 	u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -745,8 +757,17 @@ function connect() {
 		if (typeof ev.data === 'string') onText(ev.data);
 		else onVideo(ev.data);
 	};
+	let opened = false;
+	sock.addEventListener('open', () => { opened = true; });
 	sock.onclose = (ev) => {
 		if (sock !== ws) return;
+		// A refused upgrade (no token: 401; another site's page: 403) is
+		// invisible to a WebSocket: ask the server why, once.
+		if (!opened && ev.code === 1006) {
+			ws = null;
+			explainRefusal().then((code) => onClose(code || ev.code, ev.reason, ev.wasClean));
+			return;
+		}
 		onClose(ev.code, ev.reason, ev.wasClean);
 	};
 	sock.onerror = () => { /* onclose follows */ };

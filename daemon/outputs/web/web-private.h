@@ -31,6 +31,7 @@ struct he_web {
 	char *root;
 	char *url;
 	char *encoder;
+	char **allow_origins;
 	uint32_t output_queue;
 	GHashTable *viewers_by_client; /* client id -> struct he_viewer* */
 	GList *viewers;
@@ -44,6 +45,7 @@ struct he_web {
 
 /* web-auth.c */
 bool web_authorized(struct he_web *w, SoupServerMessage *msg, GHashTable *query);
+bool web_origin_allowed(struct he_web *w, SoupServerMessage *msg);
 
 /* web-message.c */
 GBytes *web_video_message(struct he_web *w, struct he_au *au, bool replay);

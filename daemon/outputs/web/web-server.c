@@ -91,6 +91,35 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 	serve_static(w, msg, path);
 }
 
+/*
+ * Before the WebSocket handshake: a page from another site must not drive
+ * the machine (cross-site WebSocket hijacking), so the Origin, when the
+ * browser sends one, must be this server's own or one --allow-origin
+ * names; and without the token there is no upgrade at all (401), rather
+ * than an upgrade closed afterwards.
+ */
+static void on_ws_early(SoupServer *server, SoupServerMessage *msg, const char *path,
+			GHashTable *query, gpointer data)
+{
+	struct he_web *w = data;
+	const char *why = NULL;
+	guint status = 0;
+
+	if (!web_origin_allowed(w, msg)) {
+		status = SOUP_STATUS_FORBIDDEN;
+		why = "cross-origin WebSocket refused: open the page from this server, or start "
+		      "hostencd with --allow-origin ORIGIN\n";
+	} else if (!web_authorized(w, msg, query)) {
+		status = SOUP_STATUS_UNAUTHORIZED;
+		why = "token required: open the page with ?token=TOKEN\n";
+	}
+	if (!status)
+		return;
+	g_info("refused a WebSocket upgrade from %s: %u", soup_server_message_get_remote_host(msg),
+	       status);
+	respond_text(msg, status, why);
+}
+
 static void on_websocket(SoupServer *server, SoupServerMessage *msg, const char *path,
 			 SoupWebsocketConnection *conn, gpointer data)
 {
@@ -162,10 +191,12 @@ struct he_web *he_web_create(const struct he_web_config *cfg, struct he_registry
 	w->token = g_strdup(cfg->token);
 	w->root = g_strdup(cfg->root);
 	w->encoder = g_strdup(cfg->encoder);
+	w->allow_origins = g_strdupv((char **)cfg->allow_origins);
 	w->output_queue = cfg->output_queue;
 	w->viewers_by_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	w->server = soup_server_new("server-header", "hostencd", NULL);
 	soup_server_add_handler(w->server, NULL, on_request, w, NULL);
+	soup_server_add_early_handler(w->server, "/ws/stream", on_ws_early, w, NULL);
 	soup_server_add_websocket_handler(w->server, "/ws/stream", NULL, NULL, on_websocket, w,
 					  NULL);
 	if (!start_listening(w, cfg->address, err)) {
@@ -189,6 +220,7 @@ void he_web_destroy(struct he_web *w)
 	g_free(w->token);
 	g_free(w->root);
 	g_free(w->encoder);
+	g_strfreev(w->allow_origins);
 	g_free(w->url);
 	g_free(w);
 }

@@ -17,6 +17,7 @@ struct he_web_config {
 	const char *token;        /**< required from viewers, or NULL */
 	const char *root;         /**< directory of the static files */
 	const char *encoder;      /**< the daemon's encoder, for /stats */
+	const char *const *allow_origins; /**< other origins whose pages may connect ("*": any) */
 	uint32_t output_queue;    /**< bytes a viewer may have undelivered before resync */
 };
 
