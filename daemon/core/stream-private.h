@@ -68,6 +68,9 @@ struct he_stream {
 	GSource *keepalive_timer;
 	int64_t last_submit_us;
 	bool owner_needs_idr;
+	int64_t last_asked_idr_us;
+	int64_t input_window_us;
+	uint32_t input_in_window;
 	int64_t fps_ring[STREAM_FPS_WINDOW];
 	uint32_t fps_next, fps_count;
 	bool dead;

@@ -203,6 +203,18 @@ void he_stream_request_idr(struct he_stream *s)
 	g_mutex_unlock(&s->lock);
 }
 
+bool he_stream_ask_idr(struct he_stream *s)
+{
+	int64_t now = g_get_monotonic_time();
+
+	if (s->last_asked_idr_us &&
+	    now - s->last_asked_idr_us < HE_STREAM_IDR_INTERVAL_MS * 1000)
+		return false;
+	s->last_asked_idr_us = now;
+	he_stream_request_idr(s);
+	return true;
+}
+
 uint32_t he_stream_set_bitrate(struct he_stream *s, uint32_t bps)
 {
 	uint32_t applied = bps ? he_encoder_clamp_bitrate(bps) : 0;
@@ -225,6 +237,14 @@ void he_stream_set_fps(struct he_stream *s, uint32_t *num, uint32_t *den)
 
 bool he_stream_input(struct he_stream *s, const struct he_input_event *ev)
 {
+	int64_t now = g_get_monotonic_time();
+
+	if (now - s->input_window_us >= G_USEC_PER_SEC) {
+		s->input_window_us = now;
+		s->input_in_window = 0;
+	}
+	if (++s->input_in_window > HE_STREAM_INPUT_PER_SECOND)
+		return false;
 	return he_input_sink_send(&s->input, ev);
 }
 

@@ -65,6 +65,14 @@ uint32_t he_stream_pending(struct he_stream *s);
 void he_stream_skipped(struct he_stream *s);
 void he_stream_request_idr(struct he_stream *s);
 /**
+ * An IDR asked for by a viewer or a peer (a decoder error, a guest's
+ * KEYFRAME_REQ): coalesced to at most one per HE_STREAM_IDR_INTERVAL_MS,
+ * so that nobody can turn every frame into an IDR for everyone.
+ * @return true when this request will be honoured (or one already is).
+ */
+bool he_stream_ask_idr(struct he_stream *s);
+#define HE_STREAM_IDR_INTERVAL_MS 500
+/**
  * Ask for a bitrate (0 = media's default for the size). @return the value
  * that will be applied (clamped to the encoder's limits; 0 for the default).
  */
@@ -81,7 +89,11 @@ uint32_t he_stream_outputs(struct he_stream *s);
  * (a reference is taken and kept for outputs that attach later). */
 void he_stream_set_cursor(struct he_stream *s, struct he_cursor *cursor);
 
-/** Pass viewer input to the machine; false when the stream takes none. */
+/** Input events a stream passes on per second, from all its viewers together. */
+#define HE_STREAM_INPUT_PER_SECOND 2000
+
+/** Pass viewer input to the machine; false when the stream takes none or
+ * its viewers together are over HE_STREAM_INPUT_PER_SECOND. */
 bool he_stream_input(struct he_stream *s, const struct he_input_event *ev);
 bool he_stream_has_input(const struct he_stream *s);
 /** Ask the machine for a screen of this size; false when it cannot resize. */

@@ -118,12 +118,15 @@ static void on_keyframe_req(struct he_session *s, const struct hxfr_msg *msg)
 		reject(s, msg, res, why);
 		return;
 	}
+	/* The guest's own stream: its requests are its own business (its next
+	 * frame is the IDR it asked for). Requests for a stream it watches are
+	 * coalesced like every viewer's. */
 	if (s->stream)
 		he_stream_request_idr(s->stream);
 	else
 		s->idr_wanted = true;
 	if (s->subscribed && s->output.stream)
-		he_stream_request_idr(s->output.stream);
+		he_stream_ask_idr(s->output.stream);
 }
 
 static void on_ping(struct he_session *s, const struct hxfr_msg *msg)

@@ -466,6 +466,60 @@ static void test_owner_results(void)
 	g_array_unref(ow.tags);
 }
 
+/* Viewers' and peers' keyframe requests are coalesced: a page asking in a
+ * loop cannot turn every frame into an IDR for everyone. */
+static void test_idr_coalesced(void)
+{
+	struct he_stream *s = new_stream(NULL, NULL, 0, 10, "fake-sw");
+	unsigned k0;
+
+	fake_reset(0);
+	feed(s, 0);
+	k0 = fake_get(&fake.keyframes);
+	g_assert_true(he_stream_ask_idr(s));
+	for (uint64_t i = 1; i <= 20; i++) {
+		he_stream_ask_idr(s); /* refused: within the interval */
+		feed(s, i);
+	}
+	g_assert_cmpuint(fake_get(&fake.keyframes), ==, k0 + 1);
+	g_usleep(HE_STREAM_IDR_INTERVAL_MS * 1000 + 50000);
+	g_assert_true(he_stream_ask_idr(s));
+	feed(s, 21);
+	g_assert_cmpuint(fake_get(&fake.keyframes), ==, k0 + 2);
+	he_stream_destroy(s);
+}
+
+static unsigned sink_events;
+
+static void count_event(void *data, const struct he_input_event *ev)
+{
+	sink_events++;
+}
+
+static const struct he_input_sink_impl counting_sink = {
+	.version = HE_INPUT_SINK_VERSION, .event = count_event,
+};
+
+/* Input is capped per stream over all its viewers together. */
+static void test_input_cap(void)
+{
+	struct he_stream_env env;
+	struct he_stream_params p = { .id = 2, .name = "input", .input = { &counting_sink, NULL } };
+	struct he_input_event ev = { .kind = HE_INPUT_KEY, .code = 30, .down = true };
+	struct he_stream *s;
+	unsigned taken = 0;
+
+	he_stream_env_defaults(&env);
+	env.encoder = "fake-sw";
+	s = he_stream_create(&env, &p);
+	sink_events = 0;
+	for (unsigned i = 0; i < 3 * HE_STREAM_INPUT_PER_SECOND; i++)
+		taken += he_stream_input(s, &ev);
+	g_assert_cmpuint(taken, ==, HE_STREAM_INPUT_PER_SECOND);
+	g_assert_cmpuint(sink_events, ==, HE_STREAM_INPUT_PER_SECOND);
+	he_stream_destroy(s);
+}
+
 static void test_fallback_order(void)
 {
 	g_autoptr(GError) err = NULL;
@@ -512,6 +566,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/core/stream/too-slow", test_too_slow);
 	g_test_add_func("/core/stream/keepalive", test_keepalive);
 	g_test_add_func("/core/stream/owner-results", test_owner_results);
+	g_test_add_func("/core/stream/idr-coalesced", test_idr_coalesced);
+	g_test_add_func("/core/stream/input-cap", test_input_cap);
 	g_test_add_func("/core/stream/fallback-order", test_fallback_order);
 	rc = g_test_run();
 	he_encoder_impls_override(NULL);

@@ -234,7 +234,7 @@ static void handle_input(struct he_viewer *v, JsonObject *o, const char *type)
 {
 	struct he_stream *stream = v->output.stream;
 
-	if (!stream || !input_allowed(v))
+	if (!stream)
 		return;
 	if (web_input_handle(&v->input, stream, type, o))
 		v->input_events++;
@@ -277,7 +277,7 @@ static void handle_text(struct he_viewer *v, const char *text, gsize len)
 		send_text(v, pong);
 	} else if (g_str_equal(type, "keyframe")) {
 		if (v->output.stream)
-			he_stream_request_idr(v->output.stream);
+			he_stream_ask_idr(v->output.stream);
 	} else {
 		handle_input(v, o, type);
 	}
@@ -320,7 +320,8 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message
 	gsize len;
 	const char *text = g_bytes_get_data(message, &len);
 
-	if (type == SOUP_WEBSOCKET_DATA_TEXT && !v->closing)
+	/* The rate is checked before any parsing: a flood costs a counter. */
+	if (type == SOUP_WEBSOCKET_DATA_TEXT && !v->closing && input_allowed(v))
 		handle_text(v, text, len);
 }
 
