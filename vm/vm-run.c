@@ -187,11 +187,12 @@ print_watch_hint(const HvmMachine *m)
 
 	if (g_file_get_contents(url_file, &url, NULL, NULL) &&
 	    *g_strstrip(url)) {
-		g_print("watch: %s#%s/0\n", url, m->name);
+		g_print("watch: %s%ssource=%s/0\n", url, strchr(url, '?') ? "&" : "?",
+			m->name);
 		return;
 	}
 	g_print("hostencd is not running (no %s): start it with scripts/run "
-		"(same VMDIR), then open the URL it prints with #%s/0\n",
+		"(same VMDIR), then open the URL it prints with ?source=%s/0\n",
 		url_file, m->name);
 }
 
