@@ -47,6 +47,7 @@ void he_config_clear(struct he_config *c)
 	g_free(c->http);
 	g_free(c->token);
 	g_free(c->vm_dir);
+	g_strfreev(c->vm_bus);
 	g_strfreev(c->allow_origins);
 	memset(c, 0, sizeof(*c));
 }
@@ -187,6 +188,18 @@ static gboolean start_vms(struct he_daemon *d, GError **err)
 	if (!d->vms)
 		return FALSE;
 	g_message("VMs: watching %s (hostenc-vm starts them there)", dir);
+	for (char **b = d->cfg.vm_bus; b && *b; b++) {
+		g_auto(GStrv) kv = g_strsplit(*b, "=", 2);
+
+		if (!kv[0] || !kv[1] || !*kv[1]) {
+			g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+				    "--vm-bus %s: expected NAME=DBUS_ADDRESS, e.g. "
+				    "vm2=unix:path=/run/user/1000/bus", *b);
+			return FALSE;
+		}
+		if (!he_vm_source_add_bus(d->vms, kv[0], kv[1], err))
+			return FALSE;
+	}
 	/* hostenc-vm prints where its VM is watched from this file. */
 	if (d->web) {
 		g_autofree char *parent = g_path_get_dirname(dir);

@@ -26,6 +26,7 @@ struct he_config {
 	/* VMs started by hostenc-vm */
 	bool vms;
 	char *vm_dir;           /**< NULL = he_vm_default_dir() */
+	char **vm_bus;          /**< "NAME=DBUS_ADDRESS": VMs on a D-Bus bus */
 	/* web */
 	char *http;             /**< "HOST:PORT" or NULL */
 	char *token;

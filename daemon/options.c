@@ -16,7 +16,7 @@
 #define GROUP "hostencd"
 
 struct raw {
-	char **listen, **shm, **allow_origins;
+	char **listen, **shm, **allow_origins, **vm_bus;
 	char *encoder, *config, *max_size, *pattern_size, *http, *token, *vm_dir;
 	int max_sessions, max_inflight, idle_timeout, keepalive_fps, pattern_fps, gop;
 	gint64 max_payload, max_inflight_bytes, max_shm, bitrate;
@@ -63,6 +63,7 @@ static void raw_clear(struct raw *r)
 	g_strfreev(r->listen);
 	g_strfreev(r->shm);
 	g_strfreev(r->allow_origins);
+	g_strfreev(r->vm_bus);
 	g_free(r->encoder);
 	g_free(r->config);
 	g_free(r->max_size);
@@ -115,6 +116,8 @@ static gboolean load_key_file(struct raw *r, GError **err)
 		r->listen = g_key_file_get_string_list(kf, GROUP, "listen", NULL, NULL);
 	if (!r->shm)
 		r->shm = g_key_file_get_string_list(kf, GROUP, "shm", NULL, NULL);
+	if (!r->vm_bus)
+		r->vm_bus = g_key_file_get_string_list(kf, GROUP, "vm-bus", NULL, NULL);
 	if (!r->allow_origins)
 		r->allow_origins = g_key_file_get_string_list(kf, GROUP, "allow-origin", NULL, NULL);
 	kf_str(kf, "encoder", &r->encoder);
@@ -218,6 +221,7 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 	c->vms = !r->no_vms;
 	c->vm_dir = g_steal_pointer(&r->vm_dir);
 	c->allow_origins = g_steal_pointer(&r->allow_origins);
+	c->vm_bus = g_steal_pointer(&r->vm_bus);
 	c->listen = g_steal_pointer(&r->listen);
 	c->shm = g_steal_pointer(&r->shm);
 	c->encoder = g_steal_pointer(&r->encoder);
@@ -260,6 +264,9 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		{ "vm-dir", 0, 0, G_OPTION_ARG_FILENAME, &r.vm_dir,
 		  "Show the VMs hostenc-vm starts in DIR (default $HOSTENC_VM_DIR, else "
 		  "$XDG_RUNTIME_DIR/hostenc/vms, else /run/hostenc/vms as root)", "DIR" },
+		{ "vm-bus", 0, 0, G_OPTION_ARG_STRING_ARRAY, &r.vm_bus,
+		  "Show VM NAME, whose QEMU runs with -display dbus on the D-Bus bus at ADDRESS "
+		  "(e.g. vm2=unix:path=/tmp/bus); repeatable", "NAME=ADDRESS" },
 		{ "no-vms", 0, 0, G_OPTION_ARG_NONE, &r.no_vms,
 		  "Do not watch for VMs", NULL },
 		{ "no-pattern", 0, 0, G_OPTION_ARG_NONE, &r.no_pattern,

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawn, spawnSync } from 'node:child_process';
 
 import {
 	canvasPixels, colourStats, hook, launchBrowser, openPage, saveArtifact, startDaemon, until,
@@ -164,4 +165,32 @@ test('QEMU killed: other streams go on, the page says the machine stopped, and r
 	assert.equal(await page.isVisible('#message'), false);
 	await page.context().close();
 	await pattern.context().close();
+});
+
+test('a VM on a D-Bus bus (--vm-bus NAME=ADDRESS) is shown too', { skip }, async () => {
+	const dir = makeVmDir();
+	const busPath = path.join(dir, 'bus');
+	const bus = spawnSync('dbus-daemon', ['--session', '--print-address', '--fork',
+					     `--address=unix:path=${busPath}`], { encoding: 'utf8' });
+	assert.equal(bus.status, 0, `dbus-daemon: ${bus.stderr}`);
+	const address = bus.stdout.split('\n')[0].trim();
+	const qemu = spawn('qemu-system-x86_64', ['-nodefaults', '-accel', 'tcg', '-m', '64', '-vga', 'std',
+						  '-display', 'dbus', '-name', 'busvm'],
+			   { stdio: 'ignore', env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address } });
+	let d;
+	try {
+		d = await startDaemon({ vmDir: path.join(dir, 'vms'), extra: ['--vm-bus', `bvm=${address}`] });
+		await until(async () => (await (await fetch(`${d.origin}/sources`)).json())
+			.some((x) => x.name === 'bvm/0'), 30000, 'bvm/0 offered');
+		const page = await openPage(browser);
+		await page.goto(`${d.url}?source=bvm/0`);
+		await waitPainted(page, 30000);
+		assert.equal((await hook(page)).server.name, 'bvm/0');
+		await page.context().close();
+	} finally {
+		qemu.kill('SIGKILL');
+		await d?.stop();
+		spawnSync('pkill', ['-f', `--address=unix:path=${busPath}`]);
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
 });

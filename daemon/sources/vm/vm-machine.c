@@ -119,20 +119,29 @@ static void attach(struct vm_machine *vm)
 {
 	g_autofree char *qmp = g_build_filename(vm->dir, "qmp.sock", NULL);
 
-	vm->qvm = he_qemu_vm_attach_qmp(qmp, VM_REFRESH_MS, &qemu_callbacks, vm);
+	if (vm->bus_address)
+		vm->qvm = he_qemu_vm_attach_bus(vm->bus_address, NULL, VM_REFRESH_MS,
+						&qemu_callbacks, vm);
+	else
+		vm->qvm = he_qemu_vm_attach_qmp(qmp, VM_REFRESH_MS, &qemu_callbacks, vm);
 	if (!vm->qvm)
 		schedule_reattach(vm);
 }
 
-struct vm_machine *vm_machine_create(struct he_vm_source *vs, const char *name)
+struct vm_machine *vm_machine_create(struct he_vm_source *vs, const char *name,
+				     const char *bus_address)
 {
 	struct vm_machine *vm = g_new0(struct vm_machine, 1);
 
 	vm->vs = vs;
 	vm->name = g_strdup(name);
 	vm->dir = g_build_filename(vs->dir, name, NULL);
+	vm->bus_address = g_strdup(bus_address);
 	vm->screens = g_ptr_array_new_with_free_func((GDestroyNotify)vm_screen_destroy);
-	g_message("VM %s: found in %s", name, vm->dir);
+	if (bus_address)
+		g_message("VM %s: on the D-Bus bus %s", name, bus_address);
+	else
+		g_message("VM %s: found in %s", name, vm->dir);
 	attach(vm);
 	return vm;
 }
@@ -151,5 +160,6 @@ void vm_machine_destroy(struct vm_machine *vm)
 	g_message("VM %s: gone", vm->name);
 	g_free(vm->name);
 	g_free(vm->dir);
+	g_free(vm->bus_address);
 	g_free(vm);
 }

@@ -44,6 +44,7 @@ struct vm_screen {
 struct vm_machine {
 	struct he_vm_source *vs;
 	char *name, *dir;
+	char *bus_address;    /* attached over this bus, not through dir/qmp.sock */
 	struct he_qemu_vm *qvm;
 	GPtrArray *screens;   /* struct vm_screen* */
 	bool up;
@@ -62,7 +63,8 @@ struct he_vm_source {
 };
 
 /* vm-machine.c */
-struct vm_machine *vm_machine_create(struct he_vm_source *vs, const char *name);
+struct vm_machine *vm_machine_create(struct he_vm_source *vs, const char *name,
+				     const char *bus_address);
 void vm_machine_destroy(struct vm_machine *vm);
 
 /* vm-screen.c */

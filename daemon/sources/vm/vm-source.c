@@ -57,12 +57,16 @@ static void rescan(struct he_vm_source *vs)
 	while (dir && (name = g_dir_read_name(dir))) {
 		if (valid_name(name) && !g_hash_table_contains(vs->machines, name) &&
 		    vm_present(vs, name))
-			g_hash_table_insert(vs->machines, g_strdup(name), vm_machine_create(vs, name));
+			g_hash_table_insert(vs->machines, g_strdup(name),
+					    vm_machine_create(vs, name, NULL));
 	}
 	g_hash_table_iter_init(&it, vs->machines);
-	while (g_hash_table_iter_next(&it, &key, &value))
-		if (!vm_present(vs, key))
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct vm_machine *vm = value;
+
+		if (!vm->bus_address && !vm_present(vs, key))
 			g_hash_table_iter_remove(&it);
+	}
 }
 
 static void on_changed(GFileMonitor *m, GFile *file, GFile *other, GFileMonitorEvent event,
@@ -107,6 +111,24 @@ struct he_vm_source *he_vm_source_create(const char *dir, struct he_registry *re
 	g_timeout_add_seconds(RESCAN_S, rescan_tick, vs);
 	rescan(vs);
 	return vs;
+}
+
+gboolean he_vm_source_add_bus(struct he_vm_source *vs, const char *name,
+			      const char *bus_address, GError **err)
+{
+	if (!valid_name(name)) {
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "--vm-bus %s=%s: a VM name is 1..32 letters, digits, - or _", name,
+			    bus_address);
+		return FALSE;
+	}
+	if (g_hash_table_contains(vs->machines, name)) {
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_EXISTS,
+			    "--vm-bus %s=%s: a VM of that name is already shown", name, bus_address);
+		return FALSE;
+	}
+	g_hash_table_insert(vs->machines, g_strdup(name), vm_machine_create(vs, name, bus_address));
+	return TRUE;
 }
 
 void he_vm_source_destroy(struct he_vm_source *vs)

@@ -37,4 +37,13 @@ struct he_vm_source *he_vm_source_create(const char *dir, struct he_registry *re
 					 GError **err);
 void he_vm_source_destroy(struct he_vm_source *vs);
 
+/**
+ * Also show VM @p name, whose QEMU runs with `-display dbus` on the D-Bus
+ * bus at @p bus_address (a private bus of the user's, for instance); it is
+ * kept (and re-attached) for as long as hostencd runs. FALSE with @p err
+ * for a bad name or a name already in use.
+ */
+gboolean he_vm_source_add_bus(struct he_vm_source *vs, const char *name,
+			      const char *bus_address, GError **err);
+
 #endif
