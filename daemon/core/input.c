@@ -9,6 +9,13 @@ bool he_input_sink_send(const struct he_input_sink *sink, const struct he_input_
 	return true;
 }
 
+bool he_input_sink_pointer_absolute(const struct he_input_sink *sink)
+{
+	if (!sink || !sink->impl || !sink->impl->pointer_absolute)
+		return true;
+	return sink->impl->pointer_absolute(sink->data);
+}
+
 bool he_input_sink_can_resize(const struct he_input_sink *sink)
 {
 	return sink && sink->impl && sink->impl->resize;

@@ -43,6 +43,9 @@ struct he_input_sink_impl {
 	/** A viewer's drawing area is @p width x @p height: a machine that
 	 * can change its screen's mode follows it. May be NULL. */
 	void (*resize)(void *data, uint32_t width, uint32_t height);
+	/** Whether the machine's pointer takes absolute positions (a tablet)
+	 * rather than relative motion only. NULL: absolute. */
+	bool (*pointer_absolute)(void *data);
 };
 
 struct he_input_sink {
@@ -55,5 +58,6 @@ bool he_input_sink_send(const struct he_input_sink *sink, const struct he_input_
 /** Ask for a screen size; false when the sink cannot resize. */
 bool he_input_sink_resize(const struct he_input_sink *sink, uint32_t width, uint32_t height);
 bool he_input_sink_can_resize(const struct he_input_sink *sink);
+bool he_input_sink_pointer_absolute(const struct he_input_sink *sink);
 
 #endif

@@ -258,6 +258,11 @@ bool he_stream_resize(struct he_stream *s, uint32_t width, uint32_t height)
 	return he_input_sink_resize(&s->input, width, height);
 }
 
+bool he_stream_pointer_absolute(const struct he_stream *s)
+{
+	return he_input_sink_pointer_absolute(&s->input);
+}
+
 bool he_stream_can_resize(const struct he_stream *s)
 {
 	return he_input_sink_can_resize(&s->input);

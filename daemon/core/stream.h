@@ -99,6 +99,8 @@ bool he_stream_has_input(const struct he_stream *s);
 /** Ask the machine for a screen of this size; false when it cannot resize. */
 bool he_stream_resize(struct he_stream *s, uint32_t width, uint32_t height);
 bool he_stream_can_resize(const struct he_stream *s);
+/** false when the machine's pointer moves by relative motion only (no tablet). */
+bool he_stream_pointer_absolute(const struct he_stream *s);
 
 struct he_stream_info {
 	uint32_t id;

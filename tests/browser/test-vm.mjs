@@ -72,6 +72,7 @@ test('the guest\'s screen reaches the page: colours drawn in the guest, sampled 
 	const h = await hook(page);
 	assert.equal(h.server.name, 'vm1/0');
 	assert.equal(h.server.input, true);
+	assert.equal(h.server.pointer, 'absolute', 'the demo VM has a USB tablet');
 	assert.match(await vm.serial.run('hostenc-fbdemo info'), /^fb0 1280x800 /m);
 	await vm.serial.run('hostenc-fbdemo fill 700 420 160 120 ff0000; hostenc-fbdemo fill 900 420 160 120 00c0ff');
 	await waitColour(page, { x: 700, y: 420, w: 160, h: 120 }, [255, 0, 0], 'red block');
@@ -185,7 +186,13 @@ test('a VM on a D-Bus bus (--vm-bus NAME=ADDRESS) is shown too', { skip }, async
 		const page = await openPage(browser);
 		await page.goto(`${d.url}?source=bvm/0`);
 		await waitPainted(page, 30000);
-		assert.equal((await hook(page)).server.name, 'bvm/0');
+		const h = await hook(page);
+		assert.equal(h.server.name, 'bvm/0');
+		// std VGA with a PS/2 mouse and no tablet: relative motion, so a
+		// click on the canvas asks for pointer lock.
+		assert.equal(h.server.pointer, 'relative');
+		await page.click('#screen');
+		assert.ok((await hook(page)).pointerLockRequested >= 1, 'pointer lock requested');
 		await page.context().close();
 	} finally {
 		qemu.kill('SIGKILL');

@@ -1040,7 +1040,19 @@ function normalised(v, size) {
 	return Math.min(ABS_MAX, Math.floor(((v + 0.5) / size) * (ABS_MAX + 1)));
 }
 
+/** A machine without a tablet moves its pointer by relative motion: the page
+ * locks the pointer (a click on the canvas; Escape gives it back) and sends
+ * the mouse's own movement. */
+function relativePointer() {
+	return hook.server?.pointer === 'relative';
+}
+
 function sendPointer(e) {
+	if (relativePointer() && document.pointerLockElement === canvas) {
+		send({ type: 'pointer', dx: Math.round(e.movementX || 0), dy: Math.round(e.movementY || 0),
+		       buttons: e.buttons });
+		return;
+	}
 	const p = videoPoint(e);
 	if (!p) return;
 	send({ type: 'pointer', x: normalised(p.x, canvas.width), y: normalised(p.y, canvas.height),
@@ -1053,6 +1065,10 @@ function isStatsShortcut(e) {
 
 canvas.addEventListener('pointerdown', (e) => {
 	canvas.focus({ preventScroll: true });
+	if (relativePointer() && document.pointerLockElement !== canvas) {
+		hook.pointerLockRequested = (hook.pointerLockRequested || 0) + 1;
+		try { canvas.requestPointerLock()?.catch?.(() => {}); } catch { /* not allowed here */ }
+	}
 	try { canvas.setPointerCapture(e.pointerId); } catch { /* synthetic pointer */ }
 	sendPointer(e);
 	e.preventDefault();

@@ -118,13 +118,15 @@ static void send_init(struct he_viewer *v, struct he_au *au)
 	he_stream_info(v->output.stream, &info);
 	text = g_strdup_printf("{\"type\":\"init\",\"source\":%u,\"name\":\"%s\",\"codec\":\"%s\","
 			       "\"width\":%u,\"height\":%u,\"fps\":%.3g,\"encoder\":\"%s\","
-			       "\"hardware\":%s,\"input\":%s,\"resizable\":%s,"
+			       "\"hardware\":%s,\"input\":%s,\"resizable\":%s,\"pointer\":\"%s\","
 			       "\"server_time_us\":%" G_GINT64_FORMAT "}",
 			       info.id, info.name, au->format->codec, au->width, au->height,
 			       info.fps > 0 ? info.fps : 30.0, info.encoder,
 			       info.hardware ? "true" : "false",
 			       he_stream_has_input(v->output.stream) ? "true" : "false",
-			       he_stream_can_resize(v->output.stream) ? "true" : "false", he_now_us());
+			       he_stream_can_resize(v->output.stream) ? "true" : "false",
+			       he_stream_pointer_absolute(v->output.stream) ? "absolute" : "relative",
+			       he_now_us());
 	send_text(v, text);
 	g_clear_pointer(&v->format_sent, he_video_format_unref);
 	v->format_sent = he_video_format_ref(au->format);

@@ -81,8 +81,16 @@ static void on_resize(void *data, uint32_t width, uint32_t height)
 	he_qemu_console_set_size(sc->console, width, height);
 }
 
+static bool pointer_absolute(void *data)
+{
+	struct vm_screen *sc = data;
+
+	return he_qemu_console_is_absolute(sc->console);
+}
+
 const struct he_input_sink_impl vm_input_impl = {
 	.version = HE_INPUT_SINK_VERSION,
 	.event = on_event,
 	.resize = on_resize,
+	.pointer_absolute = pointer_absolute,
 };
