@@ -4,6 +4,7 @@
  * of the program can trust HvmOptions, and every message says what to do.
  */
 #include "vm-options.h"
+#include "vm-dir.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -45,19 +46,11 @@ hvm_accel_to_string(HvmAccel accel)
 	}
 }
 
+/* The same place hostencd looks (daemon/sources/vm/vm-dir.c). */
 char *
 hvm_default_vm_root(void)
 {
-	const char *env = g_getenv("HOSTENC_VM_DIR");
-	const char *xdg = g_getenv("XDG_RUNTIME_DIR");
-
-	if (env && *env)
-		return g_strdup(env);
-	if (xdg && *xdg)
-		return g_build_filename(xdg, "hostenc", "vms", NULL);
-	if (geteuid() == 0)
-		return g_strdup("/run/hostenc/vms");
-	return g_strdup_printf("/tmp/hostenc-%u/vms", (unsigned)geteuid());
+	return hostenc_vm_default_dir();
 }
 
 char *

@@ -10,22 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vm-dir.h"
 #include "vm-private.h"
 
 #define RESCAN_S 1
 
 char *he_vm_default_dir(void)
 {
-	const char *env = g_getenv("HOSTENC_VM_DIR");
-	const char *xdg = g_getenv("XDG_RUNTIME_DIR");
-
-	if (env && *env)
-		return g_strdup(env);
-	if (xdg && *xdg)
-		return g_build_filename(xdg, "hostenc", "vms", NULL);
-	if (getuid() == 0)
-		return g_strdup("/run/hostenc/vms");
-	return g_strdup_printf("/tmp/hostenc-%u/vms", (unsigned)getuid());
+	return hostenc_vm_default_dir();
 }
 
 static bool valid_name(const char *name)
