@@ -171,10 +171,10 @@ test('QEMU killed: other streams go on, the page says the machine stopped, and r
 test('a VM on a D-Bus bus (--vm-bus NAME=ADDRESS) is shown too', { skip }, async () => {
 	const dir = makeVmDir();
 	const busPath = path.join(dir, 'bus');
-	const bus = spawnSync('dbus-daemon', ['--session', '--print-address', '--fork',
+	const bus = spawnSync('dbus-daemon', ['--session', '--print-address=1', '--print-pid=1', '--fork',
 					     `--address=unix:path=${busPath}`], { encoding: 'utf8' });
 	assert.equal(bus.status, 0, `dbus-daemon: ${bus.stderr}`);
-	const address = bus.stdout.split('\n')[0].trim();
+	const [address, busPid] = bus.stdout.split('\n').map((l) => l.trim());
 	const qemu = spawn('qemu-system-x86_64', ['-nodefaults', '-accel', 'tcg', '-m', '64', '-vga', 'std',
 						  '-display', 'dbus', '-name', 'busvm'],
 			   { stdio: 'ignore', env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address } });
@@ -197,7 +197,7 @@ test('a VM on a D-Bus bus (--vm-bus NAME=ADDRESS) is shown too', { skip }, async
 	} finally {
 		qemu.kill('SIGKILL');
 		await d?.stop();
-		spawnSync('pkill', ['-f', `--address=unix:path=${busPath}`]);
+		try { process.kill(Number(busPid)); } catch { /* already gone */ }
 		fs.rmSync(dir, { recursive: true, force: true });
 	}
 });
