@@ -105,13 +105,3 @@ struct he_frame *he_frame_pool_acquire(struct he_frame_pool *pool)
 	}
 	return f;
 }
-
-uint32_t he_frame_pool_width(const struct he_frame_pool *pool)
-{
-	return pool->width;
-}
-
-uint32_t he_frame_pool_height(const struct he_frame_pool *pool)
-{
-	return pool->height;
-}

@@ -23,8 +23,6 @@ struct he_frame_pool *he_frame_pool_new(uint32_t fourcc, uint32_t width, uint32_
 void he_frame_pool_unref(struct he_frame_pool *pool);
 /** A frame of the pool's format and size (contents undefined), or NULL when all are out. */
 struct he_frame *he_frame_pool_acquire(struct he_frame_pool *pool);
-uint32_t he_frame_pool_width(const struct he_frame_pool *pool);
-uint32_t he_frame_pool_height(const struct he_frame_pool *pool);
 
 typedef struct he_frame_pool he_frame_pool;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(he_frame_pool, he_frame_pool_unref)

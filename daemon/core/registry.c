@@ -93,7 +93,3 @@ GList *he_registry_list(struct he_registry *r)
 	return g_list_sort(g_hash_table_get_values(r->by_id), by_id);
 }
 
-guint he_registry_count(struct he_registry *r)
-{
-	return g_hash_table_size(r->by_id);
-}

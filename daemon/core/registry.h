@@ -30,6 +30,5 @@ uint32_t he_registry_alloc_id(struct he_registry *r);
 char *he_registry_unique_name(struct he_registry *r, const char *base);
 /** Every stream, sorted by id (free the list, not the streams). */
 GList *he_registry_list(struct he_registry *r);
-guint he_registry_count(struct he_registry *r);
 
 #endif

@@ -93,12 +93,3 @@ const char *he_image_format_name(uint32_t fourcc)
 	}
 }
 
-const char *he_memory_kind_name(enum he_memory_kind kind)
-{
-	switch (kind) {
-	case HE_MEMORY_CPU: return "CPU memory";
-	case HE_MEMORY_DMABUF: return "DMA-BUF";
-	case HE_MEMORY_NATIVE: return "native surface";
-	}
-	return "?";
-}

@@ -27,9 +27,6 @@ enum he_memory_kind {
 	HE_MEMORY_NATIVE,  /**< a platform surface (CVPixelBuffer/IOSurface on macOS) */
 };
 
-/** Printable name of @p kind. */
-const char *he_memory_kind_name(enum he_memory_kind kind);
-
 /** Largest width or height the media layer accepts, in pixels. */
 #define HE_IMAGE_MAX_DIM 16384u
 
