@@ -34,6 +34,7 @@
 #include "pattern.h"
 
 #define SLOTS 4
+#define RING_ID 0x68656e63ull /* any non-zero value; repeated in SHM_ATTACH */
 #define DEPTH 2 /* frames in flight for the pipelined throughput runs */
 
 struct clip {
@@ -303,7 +304,8 @@ static struct rig start_hostencd(const char *bin, const struct clip *c)
 		g_error("cannot create %s", r.shm_path);
 	r.shm = mmap(NULL, r.shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (hxfr_ring_init(r.shm, r.shm_size, SLOTS, ((uint64_t)c->stride * c->h + 63) / 64 * 64) < 0)
+	if (hxfr_ring_init(r.shm, r.shm_size, SLOTS, ((uint64_t)c->stride * c->h + 63) / 64 * 64,
+			   RING_ID) < 0)
 		g_error("ring init");
 	listen = g_strdup_printf("--listen=unix:%s", r.sock);
 	shm_opt = g_strdup_printf("--shm=%s", r.shm_path);
@@ -379,7 +381,7 @@ static void send_shm(int fd, struct rig *r, const struct clip *c, uint32_t i)
 
 static void attach_shm(int fd, struct rig *r)
 {
-	struct hxfr_shm_attach m = { .ring_offset = 0, .ring_size = r->shm_size };
+	struct hxfr_shm_attach m = { .ring_offset = 0, .ring_size = r->shm_size, .ring_id = RING_ID };
 	uint8_t buf[HXFR_HEADER_SIZE + HXFR_SHM_ATTACH_SIZE];
 	uint8_t *payload = NULL;
 	size_t cap = 0;

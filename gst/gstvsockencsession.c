@@ -592,6 +592,7 @@ setup_ring (GstVsockEnc * self, GError ** err)
   }
   a.ring_offset = gst_vsock_enc_shm_offset (self->shm);
   a.ring_size = gst_vsock_enc_shm_ring_size (self->shm);
+  a.ring_id = gst_vsock_enc_shm_ring_id (self->shm);
   GST_OBJECT_LOCK (self);
   g_strlcpy (a.name, self->shm_name ? self->shm_name : "", sizeof (a.name));
   GST_OBJECT_UNLOCK (self);

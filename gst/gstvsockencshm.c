@@ -21,6 +21,7 @@ struct _GstVsockEncShm
   guint slot_count;
   guint64 slot_size, data_offset, ring_size;
   guint64 busy;                 /* bit per slot owned by the host */
+  guint64 ring_id;              /* random per layout: proves the ring is ours */
 };
 
 GstVsockEncShm *
@@ -120,11 +121,15 @@ gst_vsock_enc_shm_layout (GstVsockEncShm * shm, guint64 slot_size,
   shm->slot_count = 0;
   shm->busy = 0;
   n = MIN (max_slots, HXFR_RING_MAX_SLOTS);
+  /* A fresh id each time: a host that finds an older ring (ours from an
+   * earlier run, or another file altogether) refuses it. */
+  shm->ring_id = ((guint64) g_random_int () << 32 | g_random_int ()) | 1;
   for (; n > 0; n--) {
     guint64 need = data_offset_for (n) + slot_size * n;
 
     if (need <= shm->map_len
-        && hxfr_ring_init (shm->map, shm->map_len, n, slot_size) == 0)
+        && hxfr_ring_init (shm->map, shm->map_len, n, slot_size,
+            shm->ring_id) == 0)
       break;
   }
   if (n == 0)
@@ -228,4 +233,10 @@ gst_vsock_enc_shm_release_all (GstVsockEncShm * shm)
 {
   for (guint i = 0; i < shm->slot_count; i++)
     gst_vsock_enc_shm_release (shm, i);
+}
+
+guint64
+gst_vsock_enc_shm_ring_id (const GstVsockEncShm * shm)
+{
+  return shm->ring_id;
 }

@@ -34,6 +34,7 @@ guint64 gst_vsock_enc_shm_ring_size (const GstVsockEncShm * shm);
 guint64 gst_vsock_enc_shm_offset (const GstVsockEncShm * shm);
 guint gst_vsock_enc_shm_slot_count (const GstVsockEncShm * shm);
 guint64 gst_vsock_enc_shm_slot_size (const GstVsockEncShm * shm);
+guint64 gst_vsock_enc_shm_ring_id (const GstVsockEncShm * shm);
 
 /** A free slot, marked WRITING, or -1 when all are in flight. */
 gint gst_vsock_enc_shm_acquire (GstVsockEncShm * shm, guint32 seq,

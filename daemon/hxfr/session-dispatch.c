@@ -32,10 +32,11 @@ static void on_hello(struct he_session *s, const struct hxfr_msg *msg)
 		reject(s, msg, res, why);
 		return;
 	}
-	if (s->hello) {
-		session_error(s, msg->hdr.type, HXFR_ERR_INVALID_MSG, "second HELLO");
-		return;
-	}
+	/* A HELLO on a live session starts a new one on the same channel: a
+	 * guest pipeline restarted on a virtio-serial port that QEMU kept
+	 * open, or a guest that lost track of its state. */
+	if (s->hello)
+		session_reset(s, "HELLO on a live session");
 	if ((m.version >> 16) != HXFR_VERSION_MAJOR) {
 		/* Set first: the reply may be flushed (and the queue found
 		 * empty) inside session_error() already. */
@@ -47,6 +48,7 @@ static void on_hello(struct he_session *s, const struct hxfr_msg *msg)
 	if (he_shm_regions_count(session_regions(s)) > 0)
 		offered |= HXFR_PATH_SHM;
 	s->hello = true;
+	s->wants_input = m.flags & HXFR_HELLO_INPUT;
 	s->paths = m.frame_paths & offered;
 	s->max_inflight = MIN(m.max_inflight, s->hx->cfg.max_inflight);
 	g_strlcpy(s->name, m.name, sizeof(s->name));
@@ -263,6 +265,23 @@ static void on_shm_attach(struct he_session *s, const struct hxfr_msg *msg)
 	       shm->ring.slot_count, shm->ring.slot_size);
 }
 
+/* GOODBYE: the guest ends its session; the channel stays for the next.
+ * The reply GOODBYE is the last byte of the old session the guest reads. */
+static void on_goodbye(struct he_session *s, const struct hxfr_msg *msg)
+{
+	uint8_t buf[HXFR_HEADER_SIZE];
+	const char *why = NULL;
+	int res = hxfr_decode_empty(msg, &why);
+
+	if (res < 0) {
+		reject(s, msg, res, why);
+		return;
+	}
+	session_reset(s, "GOODBYE");
+	if (hxfr_build_empty(buf, sizeof(buf), HXFR_GOODBYE, msg->hdr.session) > 0)
+		session_send_buf(s, buf, sizeof(buf));
+}
+
 static void on_host_only(struct he_session *s, const struct hxfr_msg *msg)
 {
 	if (msg->hdr.type == HXFR_ERROR) {
@@ -302,6 +321,8 @@ void session_dispatch(struct he_session *s, const struct hxfr_msg *msg, uint8_t 
 	case HXFR_SUBSCRIBE: on_subscribe(s, msg); break;
 	case HXFR_HELLO: on_hello(s, msg); break;
 	case HXFR_SHM_ATTACH: on_shm_attach(s, msg); break;
+	case HXFR_GOODBYE: on_goodbye(s, msg); break;
+	case HXFR_INPUT:
 	case HXFR_FRAME_RESPONSE:
 	case HXFR_CONFIG_RESP:
 	case HXFR_SCANOUT_RESP:

@@ -174,6 +174,8 @@ struct he_stream *session_ensure_stream(struct he_session *s)
 	p.title = title = g_strdup_printf("guest %s%s%s", s->peer, s->name[0] ? " " : "", s->name);
 	if (s->machine)
 		p.input = hxfr_machine_sink(s->machine);
+	else if (s->wants_input)
+		p.input = session_input_sink(s);
 	s->stream = he_stream_create(&s->hx->env, &p);
 	if (s->bitrate)
 		he_stream_set_bitrate(s->stream, s->bitrate);

@@ -17,6 +17,7 @@
 #define WRITE_STALL_S 30           /* no write progress for this long: close */
 #define GUEST_QUEUE_MAX (64u << 20) /* replies a guest leaves unread: close */
 #define MAX_CONTROL_PAYLOAD 4096u   /* every message but FRAME_REQUEST is smaller */
+#define LASTING_STALL_S 2           /* lasting channel: a partial message is dropped */
 
 /* One queued piece of output. */
 struct out_chunk {
@@ -58,6 +59,7 @@ struct he_session {
 	const char *discard_why;
 	int64_t msg_start_us;
 	int64_t last_progress_us;
+	uint64_t resync_skipped; /* bytes skipped since the last good header */
 	uint64_t reserved;  /* payload bytes counted in hx->inflight_bytes */
 
 	/* output */
@@ -68,6 +70,7 @@ struct he_session {
 
 	/* protocol */
 	bool hello;
+	bool wants_input;   /* HELLO_INPUT: viewers' input goes to this guest */
 	char name[HXFR_SHORT_NAME_MAX];
 	uint32_t paths;
 	uint32_t max_inflight;
@@ -95,6 +98,7 @@ struct he_session {
 void session_send(struct he_session *s, GBytes *chunk, int64_t au_encoded_us);
 void session_send_buf(struct he_session *s, const uint8_t *buf, size_t len);
 void session_close_later(struct he_session *s, const char *why);
+void session_reset(struct he_session *s, const char *why);
 void session_error(struct he_session *s, uint8_t type, int32_t code, const char *why);
 GBytes *session_error_bytes(struct he_session *s, uint8_t type, int32_t code,
 			    const char *why);
@@ -111,6 +115,9 @@ void session_frames_abandon(struct he_session *s);
 void session_frames_clear(struct he_session *s);
 struct he_stream *session_ensure_stream(struct he_session *s);
 void session_drop_stream(struct he_session *s);
+
+/* session-input.c */
+struct he_input_sink session_input_sink(struct he_session *s);
 
 /* session-subscribe.c */
 extern const struct he_output_impl session_output_impl;

@@ -152,6 +152,51 @@ void session_error(struct he_session *s, uint8_t type, int32_t code, const char 
 	session_send(s, session_error_bytes(s, type, code, why), 0);
 }
 
+/* Drops queued output that has not started to go out: a chunk half
+ * written must finish, or the byte stream would break. */
+static void trim_output(struct he_session *s)
+{
+	GList *l = s->out.head;
+
+	if (l && ((struct out_chunk *)l->data)->off > 0)
+		l = l->next;
+	while (l) {
+		GList *next = l->next;
+		struct out_chunk *c = l->data;
+
+		s->out_bytes -= g_bytes_get_size(c->bytes) - c->off;
+		g_bytes_unref(c->bytes);
+		g_free(c);
+		g_queue_delete_link(&s->out, l);
+		l = next;
+	}
+	update_io(s);
+}
+
+/* The session ends but its channel stays (GOODBYE, or a HELLO on a live
+ * session: a guest pipeline that restarted on a virtio-serial port). The
+ * state is what a new connection has; frames in flight are forgotten, so
+ * their results (matched by tag) are never sent to the next session. */
+void session_reset(struct he_session *s, const char *why)
+{
+	g_info("session %u (%s): session reset: %s", s->id, s->peer, why);
+	session_unsubscribe(s);
+	session_drop_stream(s);
+	session_frames_clear(s);
+	g_clear_pointer(&s->shm, he_shm_unref);
+	trim_output(s);
+	s->hello = false;
+	s->wants_input = false;
+	s->name[0] = '\0';
+	s->paths = HXFR_PATH_INLINE | HXFR_PATH_GPU_HANDLE;
+	s->max_inflight = s->hx->cfg.max_inflight;
+	s->scanout_id = UINT32_MAX;
+	s->idr_wanted = false;
+	s->bitrate = s->fps_num = s->fps_den = 0;
+	s->errors_in_row = 0;
+	s->path_used = "idle";
+}
+
 /* ---- lifecycle ---------------------------------------------------------- */
 
 /* A payload being received counts against the in-flight limit too, so
@@ -320,10 +365,33 @@ static ssize_t read_some(struct he_session *s)
 	return r;
 }
 
-static int consume(struct he_session *s, size_t n)
+/* A lasting channel (a VM's virtio-serial port) outlives the guest
+ * pipelines that use it: bytes left by one that died mid-message are
+ * skipped up to where the next message may start (docs/protocol.md). */
+static int resync(struct he_session *s)
 {
 	struct hxfr_msg msg;
 	size_t need;
+	int res;
+
+	while ((res = hxfr_frame(s->hdr, s->hdr_got, s->hx->cfg.max_payload, &msg, &need)) < 0) {
+		size_t skip;
+
+		if (!s->machine)
+			return res;
+		skip = hxfr_resync(s->hdr, s->hdr_got, s->hx->cfg.max_payload);
+		if (s->resync_skipped == 0)
+			he_guest_log(s->peer, "framing error (%s): skipping to the next message",
+				     res == -EPROTO ? "bad magic" : "payload over the size limit");
+		s->resync_skipped += skip;
+		memmove(s->hdr, s->hdr + skip, s->hdr_got - skip);
+		s->hdr_got -= skip;
+	}
+	return 0;
+}
+
+static int consume(struct he_session *s, size_t n)
+{
 	int res;
 
 	s->last_progress_us = g_get_monotonic_time();
@@ -331,11 +399,15 @@ static int consume(struct he_session *s, size_t n)
 		if (s->hdr_got == 0)
 			s->msg_start_us = s->last_progress_us;
 		s->hdr_got += n;
-		res = hxfr_frame(s->hdr, s->hdr_got, s->hx->cfg.max_payload, &msg, &need);
-		if (res < 0)
+		if ((res = resync(s)) < 0)
 			return res;
 		if (s->hdr_got < HXFR_HEADER_SIZE)
 			return 0;
+		if (s->resync_skipped) {
+			g_info("session %u (%s): %" G_GUINT64_FORMAT " stale bytes skipped",
+			       s->id, s->peer, s->resync_skipped);
+			s->resync_skipped = 0;
+		}
 		if ((res = header_done(s)) < 0)
 			return res;
 	} else {
@@ -391,6 +463,16 @@ static gboolean on_io(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static void drop_partial(struct he_session *s)
+{
+	g_clear_pointer(&s->payload, g_free);
+	release_reservation(s);
+	s->hdr_got = 0;
+	s->payload_got = 0;
+	s->in_payload = false;
+	s->discard = false;
+}
+
 static gboolean on_timer(gpointer data)
 {
 	struct he_session *s = data;
@@ -398,7 +480,11 @@ static gboolean on_timer(gpointer data)
 	bool mid = s->hdr_got || s->in_payload;
 
 	/* A stall timer: a slow but steady large frame is not cut off. */
-	if (mid && now - s->last_progress_us > (int64_t)s->hx->cfg.idle_timeout_s * G_USEC_PER_SEC) {
+	if (mid && s->machine && now - s->last_progress_us > LASTING_STALL_S * G_USEC_PER_SEC) {
+		he_guest_log(s->peer, "stalled mid-message for %ds: dropping the partial "
+			     "message (the channel stays)", LASTING_STALL_S);
+		drop_partial(s);
+	} else if (mid && now - s->last_progress_us > (int64_t)s->hx->cfg.idle_timeout_s * G_USEC_PER_SEC) {
 		he_guest_log(s->peer, "stalled mid-message for %us: closing",
 			     s->hx->cfg.idle_timeout_s);
 		session_close_later(s, "stalled mid-message");

@@ -115,6 +115,13 @@ struct he_shm *he_shm_attach(struct he_shm_regions *r, const struct hxfr_shm_att
 	if (hxfr_ring_header_read(s->base, s->size, &s->ring, why) < 0) {
 		he_shm_unref(s);
 		s = NULL;
+	} else if (s->ring.ring_id != req->ring_id) {
+		/* A valid ring, but not the one this guest wrote: a stale ring
+		 * from an earlier run, or a file that is not the guest's. */
+		*why = "the ring in this region is not the sender's (ring_id differs): "
+		       "is the host's --shm file the guest's shared memory?";
+		he_shm_unref(s);
+		s = NULL;
 	}
 out:
 	close(fd);

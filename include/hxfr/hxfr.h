@@ -47,7 +47,7 @@ extern "C" {
 
 /** Protocol version carried in HELLO/HELLO_RESP: major << 16 | minor. */
 #define HXFR_VERSION_MAJOR 1u
-#define HXFR_VERSION_MINOR 0u
+#define HXFR_VERSION_MINOR 1u
 #define HXFR_VERSION ((HXFR_VERSION_MAJOR << 16) | HXFR_VERSION_MINOR)
 
 /** Hard caps enforced by the decoders, whatever a host configures. */
@@ -77,6 +77,8 @@ enum hxfr_type {
 	HXFR_SHM_ATTACH = 0x42,     /**< guest->host: use a shared-memory ring */
 	HXFR_SHM_ATTACH_RESP = 0x43,
 	HXFR_FRAME_SHM = 0x44,      /**< guest->host: encode the frame in a ring slot */
+	HXFR_GOODBYE = 0x45,        /**< either way: end the session, the channel stays */
+	HXFR_INPUT = 0x46,          /**< host->guest: a viewer's input event (HELLO_INPUT) */
 	HXFR_ERROR = 0xFF,
 };
 
@@ -220,10 +222,14 @@ struct hxfr_subscribe_resp {
 /** HELLO (0x40), 48 bytes. */
 #define HXFR_HELLO_SIZE 48u
 #define HXFR_SHORT_NAME_MAX 32u
+/** HELLO flags. */
+#define HXFR_HELLO_INPUT 0x01u /**< send this session viewers' input as INPUT messages */
+#define HXFR_HELLO_FLAGS_ALL 0x01u
 struct hxfr_hello {
 	uint32_t version;     /**< HXFR_VERSION of the sender */
 	uint32_t frame_paths; /**< HXFR_PATH_* the guest can use */
 	uint32_t max_inflight; /**< frames the guest wants in flight, 1..64 */
+	uint32_t flags;       /**< HXFR_HELLO_* (protocol 1.1; 0 in 1.0) */
 	char name[HXFR_SHORT_NAME_MAX]; /**< printable ASCII, NUL-terminated after decode */
 };
 
@@ -242,12 +248,13 @@ struct hxfr_hello_resp {
 	char encoder[HXFR_SHORT_NAME_MAX]; /**< e.g. "libx264", "h264_vaapi" */
 };
 
-/** SHM_ATTACH (0x42), 48 bytes. */
-#define HXFR_SHM_ATTACH_SIZE 48u
+/** SHM_ATTACH (0x42), 56 bytes (protocol 1.1; the 48-byte 1.0 form is refused). */
+#define HXFR_SHM_ATTACH_SIZE 56u
 struct hxfr_shm_attach {
 	uint64_t ring_offset; /**< where the ring header starts in the shared file */
 	uint64_t ring_size;   /**< bytes of the region the ring may use */
 	char name[HXFR_SHORT_NAME_MAX]; /**< which host-configured region, "" = default */
+	uint64_t ring_id;     /**< the ring header's ring_id: proves whose ring it is; != 0 */
 };
 
 /** SHM_ATTACH_RESP (0x43), 16 bytes. */
@@ -269,6 +276,24 @@ struct hxfr_frame_shm {
 	uint32_t plane_offset[3]; /**< from the slot's data start; unused 0 */
 	int64_t pts_ns, duration_ns;
 	uint32_t flags;           /**< HXFR_FRAME_SHM_KEYFRAME */
+};
+
+/** INPUT (0x46), 24 bytes: one viewer input event (Linux evdev codes). */
+#define HXFR_INPUT_SIZE 24u
+#define HXFR_INPUT_ABS_MAX 32767u
+enum hxfr_input_kind {
+	HXFR_INPUT_KEY = 0,        /**< code = KEY_*, down */
+	HXFR_INPUT_BUTTON = 1,     /**< code = BTN_LEFT..BTN_EXTRA, down */
+	HXFR_INPUT_MOTION_ABS = 2, /**< x, y in 0..HXFR_INPUT_ABS_MAX over the picture */
+	HXFR_INPUT_MOTION_REL = 3, /**< dx, dy in pixels */
+	HXFR_INPUT_WHEEL = 4,      /**< dx, dy in notches; dy > 0 scrolls down */
+};
+struct hxfr_input {
+	uint8_t kind;  /**< hxfr_input_kind */
+	uint8_t down;  /**< 0 or 1 (KEY, BUTTON) */
+	uint16_t code;
+	uint32_t x, y;
+	int32_t dx, dy;
 };
 
 /** ERROR (0xFF), 260 bytes: i32 code, char message[256] (Helix layout). */
@@ -293,6 +318,7 @@ struct hxfr_ring_header {
 	uint32_t slot_header_offset; /**< from ring start: array of slot headers */
 	uint64_t slot_size;          /**< bytes per slot's data, multiple of 64 */
 	uint64_t data_offset;        /**< from ring start to slot 0's data, 4 KiB aligned */
+	uint64_t ring_id;            /**< random, chosen by the writer; repeated in SHM_ATTACH */
 };
 enum hxfr_slot_state {
 	HXFR_SLOT_FREE = 0,    /**< guest may write */
@@ -332,6 +358,16 @@ HXFR_API int hxfr_header_decode(const uint8_t *buf, struct hxfr_header *out);
  */
 HXFR_API int hxfr_frame(const uint8_t *buf, size_t len, uint32_t max_payload,
 			struct hxfr_msg *msg, size_t *need);
+
+/**
+ * After a framing error on a channel that stays open (docs/protocol.md,
+ * "Sessions on a lasting channel"): how many of the @p len bytes at @p buf
+ * to drop so that @p buf starts where a message may begin: a whole header
+ * with the magic, a known type and payload_size <= @p max_payload, or (near
+ * the end of @p buf) a prefix of the magic. Byte 0 is never kept: the caller
+ * found it bad. @return 1..len.
+ */
+HXFR_API size_t hxfr_resync(const uint8_t *buf, size_t len, uint32_t max_payload);
 
 /** Write a header. @return HXFR_HEADER_SIZE or -ENOSPC. */
 HXFR_API ssize_t hxfr_build_header(uint8_t *buf, size_t cap, uint8_t type, uint8_t flags,
@@ -405,6 +441,8 @@ HXFR_API ssize_t hxfr_build_frame_shm(uint8_t *buf, size_t cap, uint16_t session
 				      const struct hxfr_frame_shm *m);
 HXFR_API ssize_t hxfr_build_error(uint8_t *buf, size_t cap, uint16_t session,
 				  const struct hxfr_error *m);
+HXFR_API ssize_t hxfr_build_input(uint8_t *buf, size_t cap, uint16_t session,
+				  const struct hxfr_input *m);
 
 /* ---- decoders ------------------------------------------------------------
  * Each takes a framed message (from hxfr_frame), checks its type, flags and
@@ -415,7 +453,7 @@ HXFR_API int hxfr_decode_frame_request(const struct hxfr_msg *msg, struct hxfr_f
 				       const char **why);
 HXFR_API int hxfr_decode_frame_response(const struct hxfr_msg *msg,
 					struct hxfr_frame_response *out, const char **why);
-/** KEYFRAME_REQ, PING/PONG without time, etc.: type-specific "empty" check. */
+/** KEYFRAME_REQ, GOODBYE, PING/PONG without time: type-specific "empty" check. */
 HXFR_API int hxfr_decode_empty(const struct hxfr_msg *msg, const char **why);
 HXFR_API int hxfr_decode_config_req(const struct hxfr_msg *msg, struct hxfr_config *out,
 				    const char **why);
@@ -443,15 +481,20 @@ HXFR_API int hxfr_decode_frame_shm(const struct hxfr_msg *msg, struct hxfr_frame
 				   const char **why);
 HXFR_API int hxfr_decode_error(const struct hxfr_msg *msg, struct hxfr_error *out,
 			       const char **why);
+HXFR_API int hxfr_decode_input(const struct hxfr_msg *msg, struct hxfr_input *out,
+			       const char **why);
 
 /* ---- shared-memory ring ------------------------------------------------ */
 
 /**
  * Initialise a ring in @p mem (@p size bytes): writes the ring header and
  * zeroed slot headers. Used by whoever creates the region (guest or test).
- * @return 0 or -EINVAL (does not fit) / -E2BIG.
+ * @p ring_id (non-zero, random per ring: the writer's proof that the ring
+ * is its own) goes into the header and into the writer's SHM_ATTACH.
+ * @return 0 or -EINVAL (does not fit, ring_id 0) / -E2BIG.
  */
-HXFR_API int hxfr_ring_init(void *mem, uint64_t size, uint32_t slot_count, uint64_t slot_size);
+HXFR_API int hxfr_ring_init(void *mem, uint64_t size, uint32_t slot_count, uint64_t slot_size,
+			    uint64_t ring_id);
 
 /**
  * Copy the ring header out of @p mem (@p size bytes of mapping, which a guest

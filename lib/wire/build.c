@@ -172,7 +172,7 @@ ssize_t hxfr_build_hello(uint8_t *buf, size_t cap, uint16_t session, const struc
 	wr_u32(&w, m->version);
 	wr_u32(&w, m->frame_paths);
 	wr_u32(&w, m->max_inflight);
-	wr_zero(&w, 4);
+	wr_u32(&w, m->flags);
 	wr_str(&w, m->name, HXFR_SHORT_NAME_MAX);
 	return wr_done(&w, buf);
 }
@@ -213,6 +213,7 @@ ssize_t hxfr_build_shm_attach(uint8_t *buf, size_t cap, uint16_t session,
 	wr_u64(&w, m->ring_offset);
 	wr_u64(&w, m->ring_size);
 	wr_str(&w, m->name, HXFR_SHORT_NAME_MAX);
+	wr_u64(&w, m->ring_id);
 	return wr_done(&w, buf);
 }
 
@@ -267,5 +268,22 @@ ssize_t hxfr_build_error(uint8_t *buf, size_t cap, uint16_t session, const struc
 		memset(text, 0, HXFR_ERROR_TEXT_MAX);
 		memcpy(text, m->message, len);
 	}
+	return wr_done(&w, buf);
+}
+
+ssize_t hxfr_build_input(uint8_t *buf, size_t cap, uint16_t session, const struct hxfr_input *m)
+{
+	struct wr w;
+
+	wr_init(&w, buf, cap);
+	wr_header(&w, HXFR_INPUT, 0, session, HXFR_INPUT_SIZE);
+	wr_u8(&w, m->kind);
+	wr_u8(&w, m->down);
+	wr_u16(&w, m->code);
+	wr_u32(&w, m->x);
+	wr_u32(&w, m->y);
+	wr_i32(&w, m->dx);
+	wr_i32(&w, m->dy);
+	wr_zero(&w, 4);
 	return wr_done(&w, buf);
 }

@@ -157,7 +157,7 @@ int hxfr_decode_frame_response(const struct hxfr_msg *msg, struct hxfr_frame_res
 int hxfr_decode_empty(const struct hxfr_msg *msg, const char **why)
 {
 	if (msg->hdr.type != HXFR_KEYFRAME_REQ && msg->hdr.type != HXFR_PING &&
-	    msg->hdr.type != HXFR_PONG)
+	    msg->hdr.type != HXFR_PONG && msg->hdr.type != HXFR_GOODBYE)
 		return fail(why, -EINVAL, "wrong message type for this decoder");
 	if (msg->hdr.flags)
 		return fail(why, -ENOTSUP, "unknown header flags");
@@ -331,11 +331,12 @@ int hxfr_decode_hello(const struct hxfr_msg *msg, struct hxfr_hello *out, const 
 	out->version = rd_u32(&r);
 	out->frame_paths = rd_u32(&r);
 	out->max_inflight = rd_u32(&r);
-	if (!rd_zero(&r, 4))
-		return fail(why, -ENOTSUP, "reserved bytes not zero");
+	out->flags = rd_u32(&r);
 	if (!hxfr_copy_text(out->name, rd_take(&r, HXFR_SHORT_NAME_MAX), HXFR_SHORT_NAME_MAX,
 			    true))
 		return fail(why, -EINVAL, "name not NUL-padded printable ASCII");
+	if (out->flags & ~HXFR_HELLO_FLAGS_ALL)
+		return fail(why, -ENOTSUP, "unknown HELLO flags");
 	if ((out->version >> 16) == 0)
 		return fail(why, -EINVAL, "protocol major version 0");
 	if (out->frame_paths == 0 || (out->frame_paths & ~HXFR_PATH_ALL))
@@ -396,8 +397,12 @@ int hxfr_decode_shm_attach(const struct hxfr_msg *msg, struct hxfr_shm_attach *o
 {
 	struct rd r;
 	uint64_t end;
-	int res = expect(msg, HXFR_SHM_ATTACH, 0, HXFR_SHM_ATTACH_SIZE, why);
+	int res;
 
+	if (msg->hdr.type == HXFR_SHM_ATTACH && msg->hdr.payload_size == 48)
+		return fail(why, -EBADMSG, "SHM_ATTACH without a ring_id (protocol 1.0): "
+			    "the host needs proof that the ring is the sender's (1.1)");
+	res = expect(msg, HXFR_SHM_ATTACH, 0, HXFR_SHM_ATTACH_SIZE, why);
 	if (res < 0)
 		return res;
 	rd_init(&r, msg->payload, HXFR_SHM_ATTACH_SIZE);
@@ -406,6 +411,9 @@ int hxfr_decode_shm_attach(const struct hxfr_msg *msg, struct hxfr_shm_attach *o
 	if (!hxfr_copy_text(out->name, rd_take(&r, HXFR_SHORT_NAME_MAX), HXFR_SHORT_NAME_MAX,
 			    true))
 		return fail(why, -EINVAL, "name not NUL-padded printable ASCII");
+	out->ring_id = rd_u64(&r);
+	if (out->ring_id == 0)
+		return fail(why, -EINVAL, "ring_id 0 (a ring's id is random and non-zero)");
 	if (out->ring_offset % HXFR_RING_ALIGN)
 		return fail(why, -EINVAL, "ring_offset not 4096-aligned");
 	if (out->ring_size < 2 * HXFR_RING_ALIGN)
@@ -504,5 +512,32 @@ int hxfr_decode_error(const struct hxfr_msg *msg, struct hxfr_error *out, const 
 	memset(out->message, 0, sizeof(out->message));
 	for (size_t i = 0; i < len; i++)
 		out->message[i] = (text[i] >= 0x20 && text[i] <= 0x7e) ? (char)text[i] : '?';
+	return 0;
+}
+
+int hxfr_decode_input(const struct hxfr_msg *msg, struct hxfr_input *out, const char **why)
+{
+	struct rd r;
+	int res = expect(msg, HXFR_INPUT, 0, HXFR_INPUT_SIZE, why);
+
+	if (res < 0)
+		return res;
+	rd_init(&r, msg->payload, HXFR_INPUT_SIZE);
+	out->kind = rd_u8(&r);
+	out->down = rd_u8(&r);
+	out->code = rd_u16(&r);
+	out->x = rd_u32(&r);
+	out->y = rd_u32(&r);
+	out->dx = rd_i32(&r);
+	out->dy = rd_i32(&r);
+	if (!rd_zero(&r, 4))
+		return fail(why, -ENOTSUP, "reserved bytes not zero");
+	if (out->kind > HXFR_INPUT_WHEEL)
+		return fail(why, -ENOTSUP, "unknown input kind");
+	if (out->down > 1)
+		return fail(why, -EINVAL, "down must be 0 or 1");
+	if (out->kind == HXFR_INPUT_MOTION_ABS &&
+	    (out->x > HXFR_INPUT_ABS_MAX || out->y > HXFR_INPUT_ABS_MAX))
+		return fail(why, -EINVAL, "absolute position past 32767");
 	return 0;
 }

@@ -49,6 +49,29 @@ int hxfr_frame(const uint8_t *buf, size_t len, uint32_t max_payload, struct hxfr
 	return 1;
 }
 
+/* Could a message start at @p buf (@p len bytes, maybe fewer than a header)? */
+static bool may_start(const uint8_t *buf, size_t len, uint32_t max_payload)
+{
+	struct hxfr_header h;
+
+	for (size_t i = 0; i < len && i < 4; i++)
+		if (buf[i] != (uint8_t)(HXFR_MAGIC >> (8 * i)))
+			return false;
+	if (len < HXFR_HEADER_SIZE)
+		return true;
+	hxfr_header_decode(buf, &h);
+	return hxfr_type_known(h.type) && h.payload_size <= max_payload &&
+	       h.payload_size <= HXFR_MAX_PAYLOAD_HARD;
+}
+
+size_t hxfr_resync(const uint8_t *buf, size_t len, uint32_t max_payload)
+{
+	for (size_t i = 1; i < len; i++)
+		if (may_start(buf + i, len - i, max_payload))
+			return i;
+	return len;
+}
+
 ssize_t hxfr_build_header(uint8_t *buf, size_t cap, uint8_t type, uint8_t flags,
 			  uint16_t session, uint32_t payload_size)
 {

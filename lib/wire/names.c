@@ -22,6 +22,8 @@ const char *hxfr_type_name(uint8_t type)
 	case HXFR_SHM_ATTACH: return "SHM_ATTACH";
 	case HXFR_SHM_ATTACH_RESP: return "SHM_ATTACH_RESP";
 	case HXFR_FRAME_SHM: return "FRAME_SHM";
+	case HXFR_GOODBYE: return "GOODBYE";
+	case HXFR_INPUT: return "INPUT";
 	case HXFR_ERROR: return "ERROR";
 	default: return "UNKNOWN";
 	}

@@ -10,14 +10,15 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
-int hxfr_ring_init(void *mem, uint64_t size, uint32_t slot_count, uint64_t slot_size)
+int hxfr_ring_init(void *mem, uint64_t size, uint32_t slot_count, uint64_t slot_size,
+		   uint64_t ring_id)
 {
 	struct wr w;
 	uint64_t data_offset, total;
 
 	if (slot_count == 0 || slot_count > HXFR_RING_MAX_SLOTS)
 		return -EINVAL;
-	if (slot_size == 0 || slot_size % 64)
+	if (slot_size == 0 || slot_size % 64 || ring_id == 0)
 		return -EINVAL;
 	data_offset = align_up(HXFR_RING_HEADER_SIZE +
 			       (uint64_t)slot_count * HXFR_RING_SLOT_HEADER_SIZE, HXFR_RING_ALIGN);
@@ -34,6 +35,7 @@ int hxfr_ring_init(void *mem, uint64_t size, uint32_t slot_count, uint64_t slot_
 	wr_u32(&w, HXFR_RING_HEADER_SIZE);
 	wr_u64(&w, slot_size);
 	wr_u64(&w, data_offset);
+	wr_u64(&w, ring_id);
 	return w.bad ? -EINVAL : 0;
 }
 
@@ -81,7 +83,8 @@ int hxfr_ring_header_read(const volatile void *mem, uint64_t size, struct hxfr_r
 	out->slot_header_offset = rd_u32(&r);
 	out->slot_size = rd_u64(&r);
 	out->data_offset = rd_u64(&r);
-	if (!rd_zero(&r, HXFR_RING_HEADER_SIZE - 32))
+	out->ring_id = rd_u64(&r);
+	if (!rd_zero(&r, HXFR_RING_HEADER_SIZE - 40))
 		return fail(why, -ENOTSUP, "ring header reserved bytes not zero");
 	return check_ring(out, size, why);
 }

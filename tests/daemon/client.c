@@ -594,14 +594,16 @@ void tc_ring_init(struct tc_ring *ring, struct tc_region *r, uint64_t offset, ui
 	ring->offset = offset;
 	ring->size = size;
 	ring->base = r->map + offset;
-	g_assert_cmpint(hxfr_ring_init(ring->base, size, slots, slot_size), ==, 0);
+	ring->id = g_random_int() | ((uint64_t)g_random_int() << 32) | 1;
+	g_assert_cmpint(hxfr_ring_init(ring->base, size, slots, slot_size, ring->id), ==, 0);
 	if (hxfr_ring_header_read(ring->base, size, &ring->hdr, &why) < 0)
 		g_error("ring does not validate: %s", why);
 }
 
 int32_t tc_shm_attach(struct tc_conn *c, const struct tc_ring *ring, const char *name)
 {
-	struct hxfr_shm_attach a = { .ring_offset = ring->offset, .ring_size = ring->size };
+	struct hxfr_shm_attach a = { .ring_offset = ring->offset, .ring_size = ring->size,
+				     .ring_id = ring->id };
 	uint8_t buf[HXFR_HEADER_SIZE + HXFR_SHM_ATTACH_SIZE];
 	struct hxfr_shm_attach_resp r;
 	struct tc_msg msg;

@@ -146,6 +146,7 @@ struct tc_ring {
 	uint64_t offset, size;
 	struct hxfr_ring_header hdr;
 	uint8_t *base;
+	uint64_t id;    /* the ring_id written in the header and sent in SHM_ATTACH */
 };
 void tc_ring_init(struct tc_ring *ring, struct tc_region *r, uint64_t offset, uint64_t size,
 		  uint32_t slots, uint64_t slot_size);

@@ -104,7 +104,7 @@ static void test_frames(void)
 
 static void send_attach(struct tc_conn *c, uint64_t offset, uint64_t size, const char *name)
 {
-	struct hxfr_shm_attach a = { .ring_offset = offset, .ring_size = size };
+	struct hxfr_shm_attach a = { .ring_offset = offset, .ring_size = size, .ring_id = 1 };
 	uint8_t buf[HXFR_HEADER_SIZE + HXFR_SHM_ATTACH_SIZE];
 
 	g_strlcpy(a.name, name, sizeof(a.name));
@@ -167,7 +167,31 @@ static void test_errors(void)
 	tc_send_frame_shm_desc(c, &f);
 	g_assert_cmpint(tc_expect_error(c, HXFR_FRAME_SHM), ==, HXFR_ERR_SHM);
 
+	/* a valid ring that is not this guest's (a stale one from an earlier
+	 * run, another guest's): the ring_id differs, and it is refused */
 	tc_ring_init(&ring, r, RING_OFFSET, RING_SIZE, SLOTS, SLOT_SIZE);
+	{
+		struct tc_ring stale = ring;
+
+		stale.id ^= 0x5a5a5a5a00ull;
+		g_assert_cmpint(tc_shm_attach(c, &stale, ""), ==, HXFR_ERR_SHM);
+	}
+	/* the protocol 1.0 form (48 bytes, no ring_id) is refused too */
+	{
+		uint8_t old[HXFR_HEADER_SIZE + 48] = { 0 };
+		struct hxfr_error e;
+		struct tc_msg m;
+
+		hxfr_build_header(old, sizeof(old), HXFR_SHM_ATTACH, 0, 0, 48);
+		old[HXFR_HEADER_SIZE] = 0; /* ring_offset 0, ring_size 1 MiB */
+		old[HXFR_HEADER_SIZE + 10] = 0x10;
+		tc_send_ok(c, old, sizeof(old));
+		g_assert_cmpint(tc_recv(c, TH_TIMEOUT_MS, &m), ==, 1);
+		g_assert_cmpuint(m.m.hdr.type, ==, HXFR_ERROR);
+		g_assert_cmpint(hxfr_decode_error(&m.m, &e, NULL), ==, 0);
+		g_assert_nonnull(strstr(e.message, "ring_id"));
+		tc_msg_clear(&m);
+	}
 	g_assert_cmpint(tc_shm_attach(c, &ring, ""), ==, HXFR_ERR_OK);
 	good_frame(c, &st, &ring, 10);
 
@@ -201,7 +225,8 @@ static void test_errors(void)
 	 * cannot have been answered yet): BUSY; the frame is still answered */
 	{
 		struct tc_picture *p = tc_picture_new(HXFR_FMT_NV12, 320, 240, 0);
-		struct hxfr_shm_attach a = { .ring_offset = RING_OFFSET, .ring_size = RING_SIZE };
+		struct hxfr_shm_attach a = { .ring_offset = RING_OFFSET, .ring_size = RING_SIZE,
+					     .ring_id = ring.id };
 		uint8_t frame[HXFR_HEADER_SIZE + HXFR_FRAME_SHM_SIZE];
 		uint8_t both[sizeof(frame) + HXFR_HEADER_SIZE + HXFR_SHM_ATTACH_SIZE];
 		struct hxfr_frame_shm fs = { .slot = 1, .format = HXFR_FMT_NV12, .width = 320,

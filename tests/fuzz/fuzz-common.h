@@ -42,6 +42,7 @@ enum fuzz_decoder {
 	FD_SHM_ATTACH_RESP,
 	FD_FRAME_SHM,
 	FD_ERROR,
+	FD_INPUT,
 	FD_COUNT
 };
 
@@ -306,7 +307,24 @@ static inline void fuzz_shm_attach(const struct hxfr_msg *m)
 	FUZZ_ASSERT(fuzz_text_ok(out.name, sizeof(out.name)));
 	FUZZ_ASSERT(out.ring_offset % HXFR_RING_ALIGN == 0);
 	FUZZ_ASSERT(out.ring_offset <= UINT64_MAX - out.ring_size);
+	FUZZ_ASSERT(out.ring_id != 0);
 	fuzz_same_bytes(m, b, hxfr_build_shm_attach(b, sizeof(b), m->hdr.session, &out));
+}
+
+static inline void fuzz_input(const struct hxfr_msg *m)
+{
+	struct hxfr_input out;
+	const char *why = NULL;
+	int r = hxfr_decode_input(m, &out, &why);
+	uint8_t b[FUZZ_BUF];
+
+	fuzz_check_errno(r, why);
+	if (r)
+		return;
+	FUZZ_ASSERT(out.kind <= HXFR_INPUT_WHEEL && out.down <= 1);
+	FUZZ_ASSERT(out.kind != HXFR_INPUT_MOTION_ABS ||
+		    (out.x <= HXFR_INPUT_ABS_MAX && out.y <= HXFR_INPUT_ABS_MAX));
+	fuzz_same_bytes(m, b, hxfr_build_input(b, sizeof(b), m->hdr.session, &out));
 }
 
 static inline void fuzz_shm_attach_resp(const struct hxfr_msg *m)
@@ -391,6 +409,7 @@ static inline void fuzz_decode(enum fuzz_decoder d, const struct hxfr_msg *m)
 	case FD_SHM_ATTACH_RESP: fuzz_shm_attach_resp(m); break;
 	case FD_FRAME_SHM: fuzz_frame_shm(m); break;
 	case FD_ERROR: fuzz_error(m); break;
+	case FD_INPUT: fuzz_input(m); break;
 	case FD_COUNT: break;
 	}
 }
@@ -401,7 +420,11 @@ static inline void fuzz_decode_by_type(const struct hxfr_msg *m)
 	switch (m->hdr.type) {
 	case HXFR_FRAME_REQUEST: fuzz_decode(FD_FRAME_REQUEST, m); break;
 	case HXFR_FRAME_RESPONSE: fuzz_decode(FD_FRAME_RESPONSE, m); break;
-	case HXFR_KEYFRAME_REQ: fuzz_decode(FD_EMPTY, m); break;
+	case HXFR_KEYFRAME_REQ:
+	case HXFR_GOODBYE:
+		fuzz_decode(FD_EMPTY, m);
+		break;
+	case HXFR_INPUT: fuzz_decode(FD_INPUT, m); break;
 	case HXFR_CONFIG_REQ: fuzz_decode(FD_CONFIG_REQ, m); break;
 	case HXFR_CONFIG_RESP: fuzz_decode(FD_CONFIG_RESP, m); break;
 	case HXFR_PING:

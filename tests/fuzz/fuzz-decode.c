@@ -16,7 +16,7 @@ static const uint8_t types[] = {HXFR_FRAME_REQUEST};
 static const uint8_t types[] = {HXFR_FRAME_RESPONSE};
 #elif defined(FUZZ_DECODER_EMPTY)
 #define DECODER FD_EMPTY
-static const uint8_t types[] = {HXFR_KEYFRAME_REQ, HXFR_PING, HXFR_PONG};
+static const uint8_t types[] = {HXFR_KEYFRAME_REQ, HXFR_PING, HXFR_PONG, HXFR_GOODBYE};
 #elif defined(FUZZ_DECODER_CONFIG_REQ)
 #define DECODER FD_CONFIG_REQ
 static const uint8_t types[] = {HXFR_CONFIG_REQ};
@@ -53,6 +53,9 @@ static const uint8_t types[] = {HXFR_SHM_ATTACH_RESP};
 #elif defined(FUZZ_DECODER_FRAME_SHM)
 #define DECODER FD_FRAME_SHM
 static const uint8_t types[] = {HXFR_FRAME_SHM};
+#elif defined(FUZZ_DECODER_INPUT)
+#define DECODER FD_INPUT
+static const uint8_t types[] = {HXFR_INPUT};
 #elif defined(FUZZ_DECODER_ERROR)
 #define DECODER FD_ERROR
 static const uint8_t types[] = {HXFR_ERROR};

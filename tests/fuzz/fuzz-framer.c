@@ -116,6 +116,39 @@ static void frame_whole(const uint8_t *s, size_t len, uint32_t cap, struct outco
 	}
 }
 
+/* A lasting channel resynchronises after a framing error: every skip drops
+ * at least the bad byte, stays inside the input, and lands where hxfr_frame
+ * no longer sees a bad magic or a payload over the cap. */
+static void resync_all(const uint8_t *s, size_t len, uint32_t cap)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		struct hxfr_msg m;
+		size_t need = 0;
+		int r = hxfr_frame(s + off, len - off, cap, &m, &need);
+
+		if (r == 0)
+			return;
+		if (r == 1) {
+			off += m.total;
+			continue;
+		}
+		{
+			size_t skip = hxfr_resync(s + off, len - off, cap);
+
+			FUZZ_ASSERT(skip >= 1 && skip <= len - off);
+			off += skip;
+			if (off < len) {
+				r = hxfr_frame(s + off, len - off, cap, &m, &need);
+				FUZZ_ASSERT(r >= 0);
+				if (r == 1)
+					FUZZ_ASSERT(hxfr_type_known(m.hdr.type));
+			}
+		}
+	}
+}
+
 static void frame_chunked(const uint8_t *s, size_t len, uint32_t cap, uint32_t seed,
 			  const struct outcome *whole)
 {
@@ -177,6 +210,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 5;
 	frame_whole(data, size, cap, &whole);
 	frame_chunked(data, size, cap, seed, &whole);
+	if (whole.last < 0)
+		resync_all(data, size, cap);
 	free(whole.msgs);
 	return 0;
 }

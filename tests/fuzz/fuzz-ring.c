@@ -88,7 +88,7 @@ static void check_init(const uint8_t *p)
 	uint64_t size = le32(p + 4) % (sizeof(region) + 1);
 	struct hxfr_ring_header h;
 	const char *why = NULL;
-	int r = hxfr_ring_init(region, size, count, slot_size);
+	int r = hxfr_ring_init(region, size, count, slot_size, le32(p + 8) | 1ull << 40);
 
 	FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -E2BIG);
 	if (r)

@@ -183,10 +183,21 @@ static size_t build_all(struct msg *m)
 	}
 	{
 		struct hxfr_shm_attach sa = {.ring_offset = 4096, .ring_size = 64 << 20,
-					     .name = "ring0"};
+					     .name = "ring0", .ring_id = 0x1122334455667788ull};
 		ADD("shm-attach", hxfr_build_shm_attach(B, 1, &sa));
-		sa = (struct hxfr_shm_attach){.ring_offset = UINT64_MAX - 16383, .ring_size = 8192};
+		sa = (struct hxfr_shm_attach){.ring_offset = UINT64_MAX - 16383, .ring_size = 8192,
+					      .ring_id = 1};
 		ADD("shm-attach-high", hxfr_build_shm_attach(B, 1, &sa));
+	}
+	{
+		struct hxfr_input in = {.kind = HXFR_INPUT_KEY, .down = 1, .code = 30};
+
+		ADD("input-key", hxfr_build_input(B, 0, &in));
+		in = (struct hxfr_input){.kind = HXFR_INPUT_MOTION_ABS, .x = 32767, .y = 16000};
+		ADD("input-abs", hxfr_build_input(B, 0, &in));
+		in = (struct hxfr_input){.kind = HXFR_INPUT_WHEEL, .dy = -3};
+		ADD("input-wheel", hxfr_build_input(B, 0, &in));
+		ADD("goodbye", hxfr_build_empty(B, HXFR_GOODBYE, 0));
 	}
 	{
 		struct hxfr_shm_attach_resp sar = {.status = 0, .slot_count = 4,
@@ -270,6 +281,8 @@ static const struct {
 	{HXFR_SHM_ATTACH_RESP, "decode-shm-attach-resp", 0},
 	{HXFR_FRAME_SHM, "decode-frame-shm", 0},
 	{HXFR_ERROR, "decode-error", 0},
+	{HXFR_INPUT, "decode-input", 0},
+	{HXFR_GOODBYE, "decode-empty", 3},
 };
 
 static void decoder_seeds(const struct msg *m, size_t count)
@@ -370,7 +383,7 @@ static void ring_seeds(void)
 				      .height = 8192, .stride = {32768}};
 	struct hxfr_frame_shm over = i420;
 
-	if (hxfr_ring_init(map, sizeof(map), 2, 64) < 0) {
+	if (hxfr_ring_init(map, sizeof(map), 2, 64, 0x1234) < 0) {
 		fprintf(stderr, "gen-seeds: ring init failed\n");
 		exit(1);
 	}
@@ -384,7 +397,7 @@ static void ring_seeds(void)
 	{
 		uint8_t hdr[4096 + 64];
 
-		if (hxfr_ring_init(hdr, 4096 + 4ull * (256 << 20), 4, 256 << 20) < 0)
+		if (hxfr_ring_init(hdr, 4096 + 4ull * (256 << 20), 4, 256 << 20, 0x1234) < 0)
 			exit(1);
 		ring_seed("virtual-bgrx-8192", 1, 4096 + 4ull * (256 << 20), &bgrx, hdr, 64);
 		ring_seed("virtual-too-small", 1, 4096 + 3ull * (256 << 20), &bgrx, hdr, 64);

@@ -144,7 +144,7 @@ static size_t build_tmpl(enum tmpl t, uint8_t *b)
 	}
 	case T_SHM_ATTACH: {
 		struct hxfr_shm_attach m = {.ring_offset = 4096, .ring_size = 1 << 20,
-					    .name = "r0"};
+					    .name = "r0", .ring_id = 0x1122334455667788ull};
 		n = hxfr_build_shm_attach(b, TEST_BUF, 0, &m);
 		break;
 	}
@@ -382,6 +382,7 @@ static const struct vcase cases[] = {
 	/* ---- empty messages ---- */
 	{"empty/ping", T_KEYFRAME_REQ, .type = SET(HXFR_PING)},
 	{"empty/pong", T_KEYFRAME_REQ, .type = SET(HXFR_PONG)},
+	{"empty/goodbye", T_KEYFRAME_REQ, .type = SET(HXFR_GOODBYE)},
 	{"empty/wrong-type-config", T_KEYFRAME_REQ, .type = SET(HXFR_CONFIG_REQ),
 	 .err = -EINVAL, .why = "wrong message type"},
 	{"empty/wrong-type-unknown", T_KEYFRAME_REQ, .type = SET(0x7e), .err = -EINVAL,
@@ -513,8 +514,11 @@ static const struct vcase cases[] = {
 	{"subscribe-resp/success-0", T_SUBSCRIBE_RESP, .p = {{4, 4, 0}}},
 
 	/* ---- HELLO ---- */
-	{"hello/reserved-first", T_HELLO, .p = {{12, 1, 1}}, .err = -ENOTSUP, .why = "reserved"},
-	{"hello/reserved-last", T_HELLO, .p = {{15, 1, 1}}, .err = -ENOTSUP, .why = "reserved"},
+	{"hello/flag-input", T_HELLO, .p = {{12, 1, 1}}},
+	{"hello/flag-unknown-first", T_HELLO, .p = {{12, 1, 2}}, .err = -ENOTSUP,
+	 .why = "HELLO flags"},
+	{"hello/flag-unknown-last", T_HELLO, .p = {{15, 1, 0x80}}, .err = -ENOTSUP,
+	 .why = "HELLO flags"},
 	{"hello/name-unterminated", T_HELLO, .fill = {16, 32, 'a'}, .err = -EINVAL,
 	 .why = "name"},
 	{"hello/name-31", T_HELLO, .fill = {16, 31, 'a'}},
@@ -596,6 +600,9 @@ static const struct vcase cases[] = {
 	{"shm-attach/name-padding", T_SHM_ATTACH, .p = {{40, 1, 0xff}}, .err = -EINVAL,
 	 .why = "NUL-padded"},
 	{"shm-attach/name-empty", T_SHM_ATTACH, .p = {{16, 2, 0}}},
+	{"shm-attach/ring-id-0", T_SHM_ATTACH, .p = {{48, 8, 0}}, .err = -EINVAL,
+	 .why = "ring_id 0"},
+	{"shm-attach/ring-id-1", T_SHM_ATTACH, .p = {{48, 8, 1}}},
 	{"shm-attach/offset-1", T_SHM_ATTACH, .p = {{0, 8, 1}}, .err = -EINVAL,
 	 .why = "4096-aligned"},
 	{"shm-attach/offset-4095", T_SHM_ATTACH, .p = {{0, 8, 4095}}, .err = -EINVAL,
@@ -779,7 +786,7 @@ static void each_wrong_type(void)
 			switch (t) {
 			case T_KEYFRAME_REQ:
 				accepted = type == HXFR_KEYFRAME_REQ || type == HXFR_PING ||
-					   type == HXFR_PONG;
+					   type == HXFR_PONG || type == HXFR_GOODBYE;
 				break;
 			case T_PING:
 			case T_PING_TS:

@@ -352,6 +352,42 @@ static void build_header(void)
 	g_assert_cmphex(b[12], ==, 0xee);
 }
 
+/* After a framing error on a lasting channel: skip to where a message may
+ * start, never keeping the bad first byte; a header must be plausible. */
+static void resync(void)
+{
+	uint8_t b[256];
+	uint8_t hello[HXFR_HEADER_SIZE + HXFR_HELLO_SIZE];
+	struct hxfr_hello h = {.version = HXFR_VERSION, .frame_paths = 1, .max_inflight = 1};
+	struct hxfr_msg m;
+	size_t need, skip;
+
+	g_assert_cmpint(hxfr_build_hello(hello, sizeof(hello), 0, &h), ==, sizeof(hello));
+	/* garbage, a magic with an unknown type, a magic with a huge size, then HELLO */
+	memset(b, 0xee, sizeof(b));
+	memcpy(b + 5, "HXFR\x7e\0\0\0\0\0\0\0", 12);
+	memcpy(b + 20, "HXFR\x40\0\0\0\xff\xff\xff\x7f", 12);
+	memcpy(b + 40, hello, sizeof(hello));
+	skip = hxfr_resync(b, 40 + sizeof(hello), 1u << 20);
+	g_assert_cmpuint(skip, ==, 40);
+	g_assert_cmpint(hxfr_frame(b + skip, sizeof(hello), 1u << 20, &m, &need), ==, 1);
+	g_assert_cmpuint(m.hdr.type, ==, HXFR_HELLO);
+	/* the first byte is dropped even when it starts a valid header */
+	g_assert_cmpuint(hxfr_resync(hello, sizeof(hello), 1u << 20), ==, sizeof(hello));
+	/* a magic prefix at the end is kept: more bytes may complete it */
+	memcpy(b, "\xee\xeeHX", 4);
+	g_assert_cmpuint(hxfr_resync(b, 4, 1u << 20), ==, 2);
+	memcpy(b, "\xeeHXF", 4);
+	g_assert_cmpuint(hxfr_resync(b, 4, 1u << 20), ==, 1);
+	memcpy(b, "\xeeHXQ", 4);
+	g_assert_cmpuint(hxfr_resync(b, 4, 1u << 20), ==, 4);
+	g_assert_cmpuint(hxfr_resync(b, 1, 1u << 20), ==, 1);
+	/* the caller's cap counts: a payload over it is no start */
+	memcpy(b, "\xeeHXFR\x44\0\0\0\x41\0\0\0", 13);
+	g_assert_cmpuint(hxfr_resync(b, 13, 64), ==, 13);
+	g_assert_cmpuint(hxfr_resync(b, 13, 65), ==, 1);
+}
+
 static void names(void)
 {
 	static const struct {
@@ -366,7 +402,7 @@ static void names(void)
 		{HXFR_SUBSCRIBE_RESP, "SUBSCRIBE_RESP"}, {HXFR_HELLO, "HELLO"},
 		{HXFR_HELLO_RESP, "HELLO_RESP"}, {HXFR_SHM_ATTACH, "SHM_ATTACH"},
 		{HXFR_SHM_ATTACH_RESP, "SHM_ATTACH_RESP"}, {HXFR_FRAME_SHM, "FRAME_SHM"},
-		{HXFR_ERROR, "ERROR"},
+		{HXFR_GOODBYE, "GOODBYE"}, {HXFR_INPUT, "INPUT"}, {HXFR_ERROR, "ERROR"},
 	};
 	static const int32_t codes[] = {
 		HXFR_ERR_OK, HXFR_ERR_INVALID_MSG, HXFR_ERR_RESOURCE_NOT_FOUND,
@@ -420,5 +456,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/framing/back-to-back", back_to_back);
 	g_test_add_func("/framing/build-header", build_header);
 	g_test_add_func("/framing/names", names);
+	g_test_add_func("/framing/resync", resync);
 	return g_test_run();
 }

@@ -32,12 +32,13 @@ _Static_assert(HXFR_SUBSCRIBE_SIZE == 4 && HXFR_SUBSCRIBE_RESP_SIZE == 8, "SUBSC
 _Static_assert(HXFR_HELLO_SIZE == 3 * 4 + 4 + HXFR_SHORT_NAME_MAX && HXFR_SHORT_NAME_MAX == 32,
 	       "HELLO fields");
 _Static_assert(HXFR_HELLO_RESP_SIZE == 8 * 4 + 1 + 1 + 2 + HXFR_SHORT_NAME_MAX, "HELLO_RESP");
-_Static_assert(HXFR_SHM_ATTACH_SIZE == 8 + 8 + HXFR_SHORT_NAME_MAX, "SHM_ATTACH fields");
+_Static_assert(HXFR_SHM_ATTACH_SIZE == 8 + 8 + HXFR_SHORT_NAME_MAX + 8, "SHM_ATTACH fields");
 _Static_assert(HXFR_SHM_ATTACH_RESP_SIZE == 3 * 4 + 4, "SHM_ATTACH_RESP fields");
 _Static_assert(HXFR_FRAME_SHM_SIZE == 4 * 4 + 3 * 4 + 3 * 4 + 8 + 8 + 4 + 4, "FRAME_SHM");
 _Static_assert(HXFR_ERROR_SIZE == 4 + HXFR_ERROR_TEXT_MAX && HXFR_ERROR_SIZE == 260,
 	       "ERROR = code + message[256] (Helix)");
-_Static_assert(HXFR_RING_HEADER_SIZE == 4 * 4 + 8 + 8 + 32, "ring header + reserved");
+_Static_assert(HXFR_RING_HEADER_SIZE == 4 * 4 + 8 + 8 + 8 + 24, "ring header + reserved");
+_Static_assert(HXFR_INPUT_SIZE == 1 + 1 + 2 + 4 * 4 + 4, "INPUT fields");
 _Static_assert(HXFR_RING_SLOT_HEADER_SIZE == 4 + 4 + 8, "slot header");
 _Static_assert(HXFR_ERROR_SIZE + HXFR_HEADER_SIZE < TEST_BUF, "test buffer fits ERROR");
 _Static_assert(sizeof(((struct hxfr_scanout_resp *)0)->name) == HXFR_NAME_MAX, "name field");
@@ -59,7 +60,7 @@ static void builder_sizes(void)
 	struct hxfr_subscribe_resp su = {0};
 	struct hxfr_hello h = {0};
 	struct hxfr_hello_resp hr = {0};
-	struct hxfr_shm_attach sa = {0};
+	struct hxfr_shm_attach sa = {.ring_id = 1};
 	struct hxfr_shm_attach_resp sar = {0};
 	struct hxfr_frame_shm fs = {0};
 	struct hxfr_error e = {0};
@@ -513,10 +514,11 @@ static void rt_hello_resp(void)
 static void rt_shm_attach(void)
 {
 	static const struct hxfr_shm_attach v[] = {
-		{.ring_offset = 0, .ring_size = UINT64_MAX, .name = ""},
-		{.ring_offset = UINT64_MAX - 16383, .ring_size = 8192, .name = "gpu-ring.0"},
+		{.ring_offset = 0, .ring_size = UINT64_MAX, .name = "", .ring_id = 1},
+		{.ring_offset = UINT64_MAX - 16383, .ring_size = 8192, .name = "gpu-ring.0",
+		 .ring_id = UINT64_MAX},
 		{.ring_offset = 1ull << 32, .ring_size = 1ull << 33,
-		 .name = "0123456789abcdefghijklmnopqrstu"},
+		 .name = "0123456789abcdefghijklmnopqrstu", .ring_id = 0x0123456789abcdefull},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(v); i++) {
@@ -531,6 +533,51 @@ static void rt_shm_attach(void)
 		g_assert_cmpuint(out.ring_offset, ==, v[i].ring_offset);
 		g_assert_cmpuint(out.ring_size, ==, v[i].ring_size);
 		g_assert_cmpstr(out.name, ==, v[i].name);
+		g_assert_cmphex(out.ring_id, ==, v[i].ring_id);
+	}
+}
+
+static void rt_input(void)
+{
+	static const struct hxfr_input v[] = {
+		{.kind = HXFR_INPUT_KEY, .down = 1, .code = 30},
+		{.kind = HXFR_INPUT_BUTTON, .down = 0, .code = 0x110},
+		{.kind = HXFR_INPUT_MOTION_ABS, .x = 32767, .y = 0},
+		{.kind = HXFR_INPUT_MOTION_REL, .dx = -5, .dy = INT32_MAX},
+		{.kind = HXFR_INPUT_WHEEL, .dx = INT32_MIN, .dy = 3},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(v); i++) {
+		uint8_t b[TEST_BUF];
+		struct hxfr_input out;
+		const char *why = NULL;
+		ssize_t n = hxfr_build_input(b, sizeof(b), 0, &v[i]);
+		struct hxfr_msg m = framed(b, n, HXFR_INPUT, 0, 0);
+
+		g_assert_cmpint(n, ==, HXFR_HEADER_SIZE + HXFR_INPUT_SIZE);
+		memset(&out, 0xa5, sizeof(out));
+		assert_result(hxfr_decode_input(&m, &out, &why), why, 0, NULL);
+		g_assert_cmpmem(&out, sizeof(out), &v[i], sizeof(v[i]));
+	}
+	/* out-of-range fields are refused */
+	{
+		uint8_t b[TEST_BUF];
+		struct hxfr_input bad = {.kind = HXFR_INPUT_MOTION_ABS, .x = 32768};
+		struct hxfr_msg m;
+		const char *why = NULL;
+		int res;
+
+		m = framed(b, hxfr_build_input(b, sizeof(b), 0, &bad), HXFR_INPUT, 0, 0);
+		res = hxfr_decode_input(&m, &bad, &why);
+		assert_result(res, why, -EINVAL, "32767");
+		bad = (struct hxfr_input){.kind = 5};
+		m = framed(b, hxfr_build_input(b, sizeof(b), 0, &bad), HXFR_INPUT, 0, 0);
+		res = hxfr_decode_input(&m, &bad, &why);
+		assert_result(res, why, -ENOTSUP, "kind");
+		bad = (struct hxfr_input){.down = 2};
+		m = framed(b, hxfr_build_input(b, sizeof(b), 0, &bad), HXFR_INPUT, 0, 0);
+		res = hxfr_decode_input(&m, &bad, &why);
+		assert_result(res, why, -EINVAL, "down");
 	}
 }
 
@@ -852,18 +899,19 @@ static void golden_hostenc_messages(void)
 {
 	uint8_t hello[HXFR_HEADER_SIZE + 48] = {
 		HDR(0x40, 0, 0, 0, 48, 0),
-		0x00, 0x00, 0x01, 0x00, /* version 1.0 */
+		0x01, 0x00, 0x01, 0x00, /* version 1.1 */
 		0x03, 0, 0, 0, 0x08, 0, 0, 0, 0, 0, 0, 0, 'g', 'u', 'e', 's', 't',
 	};
 	uint8_t hello_resp[HXFR_HEADER_SIZE + 68] = {
 		HDR(0x41, 0, 0x09, 0, 68, 0),
-		0x00, 0x00, 0x01, 0x00, 0x07, 0, 0, 0, 0x00, 0x0f, 0, 0, 0x70, 0x08, 0, 0,
+		0x01, 0x00, 0x01, 0x00, 0x07, 0, 0, 0, 0x00, 0x0f, 0, 0, 0x70, 0x08, 0, 0,
 		0x00, 0x00, 0x00, 0x04, 0x10, 0, 0, 0, 0x01, 0, 0, 0, 0x3f, 0, 0, 0,
 		100, 51, 0, 0, 'l', 'i', 'b', 'x', '2', '6', '4',
 	};
-	uint8_t attach[HXFR_HEADER_SIZE + 48] = {
-		HDR(0x42, 0, 0, 0, 48, 0),
+	uint8_t attach[HXFR_HEADER_SIZE + 56] = {
+		HDR(0x42, 0, 0, 0, 56, 0),
 		0x00, 0x10, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x10, 0, 0, 0, 0, 0, 'r', '0',
+		[HXFR_HEADER_SIZE + 48] = 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
 	};
 	static const uint8_t attach_resp[] = {
 		HDR(0x43, 0, 0, 0, 16, 0),
@@ -884,7 +932,8 @@ static void golden_hostenc_messages(void)
 				     .max_height = 2160, .max_payload = 64u << 20,
 				     .max_inflight = 16, .encoder_flags = 1, .formats = 0x3f,
 				     .profile = 100, .level = 51, .encoder = "libx264"};
-	struct hxfr_shm_attach sa = {.ring_offset = 4096, .ring_size = 1 << 20, .name = "r0"};
+	struct hxfr_shm_attach sa = {.ring_offset = 4096, .ring_size = 1 << 20, .name = "r0",
+				     .ring_id = 0x1122334455667788ull};
 	struct hxfr_shm_attach_resp sar = {.status = 0, .slot_count = 4, .slot_size = 8u << 20};
 	struct hxfr_frame_shm fs = {.slot = 3, .format = HXFR_FMT_NV12, .width = 1920,
 				    .height = 1080, .stride = {1920, 1920},
@@ -975,6 +1024,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/messages/golden/scanout-resp", golden_scanout_resp);
 	g_test_add_func("/messages/golden/hostenc", golden_hostenc_messages);
 	g_test_add_func("/messages/golden/error", golden_error);
+	g_test_add_func("/messages/roundtrip/input", rt_input);
 	g_test_add_func("/messages/helix-bytes", helix_bytes_decode);
 	return g_test_run();
 }

@@ -25,11 +25,12 @@ static void init_read_one(uint32_t count, uint64_t slot_size, uint64_t slack)
 
 	g_test_message("%u slots of %" G_GUINT64_FORMAT " bytes", count, slot_size);
 	memset(mem, GUARD, size);
-	g_assert_cmpint(hxfr_ring_init(mem, size, count, slot_size), ==, 0);
+	g_assert_cmpint(hxfr_ring_init(mem, size, count, slot_size, 0x1234), ==, 0);
 	/* Header and slot headers are written, zero-padded; slot data is not. */
 	g_assert_cmphex(get_le32(mem), ==, HXFR_RING_MAGIC);
 	g_assert_cmpmem(mem, 4, "HXRG", 4);
-	for (uint64_t i = 32; i < data_offset; i++)
+	g_assert_cmphex(get_le32(mem + 32), ==, 0x1234); /* ring_id, low half */
+	for (uint64_t i = 36; i < data_offset; i++)
 		g_assert_cmphex(mem[i], ==, 0);
 	for (uint64_t i = data_offset; i < size; i++)
 		g_assert_cmphex(mem[i], ==, GUARD);
@@ -47,7 +48,7 @@ static void init_read_one(uint32_t count, uint64_t slot_size, uint64_t slack)
 	/* The region one byte short is refused by both sides. */
 	if (slack == 0) {
 		g_assert_cmpint(hxfr_ring_header_read(mem, size - 1, &h, &why), ==, -E2BIG);
-		g_assert_cmpint(hxfr_ring_init(mem, size - 1, count, slot_size), ==, -E2BIG);
+		g_assert_cmpint(hxfr_ring_init(mem, size - 1, count, slot_size, 0x1234), ==, -E2BIG);
 	}
 	g_free(mem);
 }
@@ -90,13 +91,13 @@ static void init_errors(void)
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_test_message("case %zu", i);
 		memset(mem, GUARD, sizeof(mem));
-		g_assert_cmpint(hxfr_ring_init(mem, bad[i].size, bad[i].count, bad[i].slot_size), ==,
+		g_assert_cmpint(hxfr_ring_init(mem, bad[i].size, bad[i].count, bad[i].slot_size, 0x1234), ==,
 				bad[i].err);
 		for (size_t j = 0; j < sizeof(mem); j++)
 			g_assert_cmphex(mem[j], ==, GUARD);
 	}
 	/* Exactly fitting. */
-	g_assert_cmpint(hxfr_ring_init(mem, 8192, 1, 4096), ==, 0);
+	g_assert_cmpint(hxfr_ring_init(mem, 8192, 1, 4096, 0x1234), ==, 0);
 }
 
 /* ---- header validation ----------------------------------------------------- */
@@ -118,7 +119,8 @@ struct rcase {
 
 static const struct rcase rcases[] = {
 	{"valid", 0, 0, 0, .err = 0},
-	{"reserved-first", 32, 1, 1, .err = -ENOTSUP, .why = "reserved"},
+	{"reserved-first", 40, 1, 1, .err = -ENOTSUP, .why = "reserved"},
+	{"ring-id-zero-is-read", 32, 8, 0, .err = 0},
 	{"reserved-last", 63, 1, 0x80, .err = -ENOTSUP, .why = "reserved"},
 	{"magic", 0, 4, HXFR_FOURCC('H', 'X', 'F', 'R'), .err = -EINVAL, .why = "magic"},
 	{"magic-byte-swapped", 0, 4, HXFR_FOURCC('G', 'R', 'X', 'H'), .err = -EINVAL,
@@ -176,6 +178,7 @@ static void run_rcase(const void *data)
 	put_le(mem + 12, HXFR_RING_HEADER_SIZE, 4);
 	put_le(mem + 16, 4096, 8);
 	put_le(mem + 24, 4096, 8);
+	put_le(mem + 32, 0x1234, 8);
 	if (c->width)
 		put_le(mem + c->off, c->val, c->width);
 	if (c->width2)
@@ -201,10 +204,11 @@ static void header_is_copied(void)
 	struct hxfr_ring_header h;
 	const char *why = NULL;
 
-	g_assert_cmpint(hxfr_ring_init(mem, sizeof(mem), 1, 64), ==, 0);
+	g_assert_cmpint(hxfr_ring_init(mem, sizeof(mem), 1, 64, 0x1234), ==, 0);
 	g_assert_cmpint(hxfr_ring_header_read(mem, sizeof(mem), &h, &why), ==, 0);
 	put_le(mem + 16, 1ull << 40, 8);
 	g_assert_cmpuint(h.slot_size, ==, 64);
+	g_assert_cmpuint(h.ring_id, ==, 0x1234);
 }
 
 /* ---- frames in slots ----------------------------------------------------- */
@@ -373,7 +377,7 @@ static void frame_end_to_end(void)
 	const char *why = NULL;
 	uint64_t off = 0;
 
-	g_assert_cmpint(hxfr_ring_init(mem, size, 2, 8192), ==, 0);
+	g_assert_cmpint(hxfr_ring_init(mem, size, 2, 8192, 0x1234), ==, 0);
 	g_assert_cmpint(hxfr_ring_header_read(mem, size, &h, &why), ==, 0);
 	m = frame_whole(b, (size_t)hxfr_build_frame_shm(b, sizeof(b), 0, &in));
 	g_assert_cmpint(hxfr_decode_frame_shm(&m, &out, &why), ==, 0);
