@@ -43,6 +43,7 @@
  * ]|
  */
 #include "gstvsockenc.h"
+#include "gstvsockencdevices.h"
 
 #include <string.h>
 #include <sys/eventfd.h>
@@ -71,6 +72,7 @@ enum
   PROP_SHM_OFFSET,
   PROP_SHM_SIZE,
   PROP_SHM_NAME,
+  PROP_STREAM_NAME,
   PROP_USE_SHM,
   PROP_BITRATE,
   PROP_KEY_INT_MAX,
@@ -175,6 +177,7 @@ gst_vsock_enc_finalize (GObject * object)
   g_free (self->host);
   g_free (self->shm_path);
   g_free (self->shm_name);
+  g_free (self->stream_name);
   g_free (self->address);
   g_free (self->lost_reason);
   g_free (self->ctrl_message);
@@ -213,6 +216,10 @@ gst_vsock_enc_set_property (GObject * object, guint prop_id,
       self->shm_name = g_value_dup_string (value);
       if (!self->shm_name)
         self->shm_name = g_strdup ("");
+      break;
+    case PROP_STREAM_NAME:
+      g_free (self->stream_name);
+      self->stream_name = g_value_dup_string (value);
       break;
     case PROP_USE_SHM:
       self->use_shm = g_value_get_boolean (value);
@@ -300,6 +307,9 @@ gst_vsock_enc_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_SHM_NAME:
       g_value_set_string (value, self->shm_name);
       break;
+    case PROP_STREAM_NAME:
+      g_value_set_string (value, self->stream_name);
+      break;
     case PROP_USE_SHM:
       g_value_set_boolean (value, self->use_shm);
       break;
@@ -358,6 +368,19 @@ reset_state (GstVsockEnc * self)
 }
 
 static gboolean
+stream_name_ok (const gchar * name)
+{
+  gsize n = strlen (name);
+
+  if (n >= HXFR_SHORT_NAME_MAX)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (name[i] < 0x20 || name[i] > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
 copy_settings (GstVsockEnc * self, GError ** err)
 {
   gboolean ok = TRUE;
@@ -372,6 +395,12 @@ copy_settings (GstVsockEnc * self, GError ** err)
     g_set_error (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "shm-name '%s' is longer than %u characters", self->shm_name,
         HXFR_SHORT_NAME_MAX - 1);
+    ok = FALSE;
+  }
+  if (ok && self->stream_name && !stream_name_ok (self->stream_name)) {
+    g_set_error (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "stream-name '%s' must be 1 to %u printable ASCII characters",
+        self->stream_name, HXFR_SHORT_NAME_MAX - 1);
     ok = FALSE;
   }
   GST_OBJECT_UNLOCK (self);
@@ -394,6 +423,18 @@ open_shm (GstVsockEnc * self)
   size = self->shm_size;
   use = self->use_shm;
   GST_OBJECT_UNLOCK (self);
+  if (path && use && g_str_equal (path, "auto")) {
+    g_free (path);
+    path = gst_vsock_enc_find_ivshmem (NULL, NULL, &err);
+    if (!path) {
+      self->shm_warned = TRUE;
+      GST_ELEMENT_WARNING (self, RESOURCE, NOT_FOUND,
+          ("Not using shared memory, sending frames inline: %s",
+              err->message), ("shm-path auto"));
+      return;
+    }
+    GST_INFO_OBJECT (self, "shm-path auto: the ivshmem region is %s", path);
+  }
   if (path && use) {
     self->shm = gst_vsock_enc_shm_open (path, offset, size, &err);
     if (!self->shm) {
@@ -478,6 +519,7 @@ gst_vsock_enc_change_state (GstElement * element, GstStateChange transition)
   GstVsockEnc *self = GST_VSOCK_ENC (element);
 
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    gst_vsock_enc_session_goodbye (self);
     g_mutex_lock (&self->lock);
     self->closing = TRUE;
     if (self->cancel_fd >= 0)
@@ -616,6 +658,8 @@ gst_vsock_enc_set_format (GstVideoEncoder * enc, GstVideoCodecState * state)
     goto err_layout;
   g_clear_pointer (&self->input_state, gst_video_codec_state_unref);
   self->input_state = gst_video_codec_state_ref (state);
+  g_atomic_int_set (&self->nav_width, GST_VIDEO_INFO_WIDTH (&state->info));
+  g_atomic_int_set (&self->nav_height, GST_VIDEO_INFO_HEIGHT (&state->info));
 
   if (!gst_vsock_enc_session_configure (self, &err)) {
     if (err->domain != G_IO_ERROR)
@@ -773,15 +817,17 @@ install_properties (GObjectClass * oc)
           "Where hostencd listens: tcp:HOST:PORT (a QEMU guest with user "
           "networking reaches the host as 10.0.2.2), unix:PATH (a unix "
           "socket, or a virtio-serial port device such as "
-          "/dev/virtio-ports/NAME), or vsock:CID:PORT (the host is CID 2)",
+          "/dev/virtio-ports/NAME), serial:NAME (the virtio-serial port of "
+          "that name, found through sysfs; hostenc-vm's is "
+          "org.hostenc.hxfr.0), or vsock:CID:PORT (the host is CID 2)",
           DEFAULT_HOST, rw));
   g_object_class_install_property (oc, PROP_SHM_PATH,
       g_param_spec_string ("shm-path", "Shared-memory file",
           "File shared with hostencd for the zero-copy frame path: in a VM the "
-          "ivshmem device's BAR 2, e.g. "
-          "/sys/bus/pci/devices/0000:00:04.0/resource2 (resource2_wc maps it "
-          "write-combined); any file given to hostencd --shm otherwise. "
-          "Empty: frames go inline", NULL, rw));
+          "ivshmem device's BAR 2, /sys/bus/pci/devices/ADDRESS/resource2; "
+          "\"auto\" finds it by its PCI ids (1af4:1110) through sysfs; any "
+          "file given to hostencd --shm otherwise. Empty: frames go inline",
+          NULL, rw));
   g_object_class_install_property (oc, PROP_SHM_OFFSET,
       g_param_spec_uint64 ("shm-offset", "Ring offset",
           "Byte offset of this encoder's ring in the shared file (a multiple "
@@ -795,6 +841,12 @@ install_properties (GObjectClass * oc)
       g_param_spec_string ("shm-name", "Region name",
           "Name of the shared region on the host (hostencd --shm NAME=PATH); "
           "empty = its default region", "", rw));
+  g_object_class_install_property (oc, PROP_STREAM_NAME,
+      g_param_spec_string ("stream-name", "Stream name",
+          "The name hostencd lists this stream under (guest/NAME, or "
+          "VM/guest-NAME on a VM's own channel): keep it stable so that "
+          "viewers' links survive restarts. Printable ASCII, up to 31 "
+          "characters; empty = \"vsockenc\"", "", rw));
   g_object_class_install_property (oc, PROP_USE_SHM,
       g_param_spec_boolean ("use-shm", "Use shared memory",
           "Use the shared-memory ring when shm-path is set and hostencd "

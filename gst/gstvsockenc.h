@@ -13,6 +13,7 @@
 #include <gst/video/video.h>
 #include <hxfr/hxfr.h>
 
+#include "gstvsockencinput.h"
 #include "gstvsockenclink.h"
 #include "gstvsockencshm.h"
 
@@ -57,6 +58,7 @@ struct _GstVsockEnc
   gchar *host;
   gchar *shm_path;
   gchar *shm_name;
+  gchar *stream_name;
   guint64 shm_offset;
   guint64 shm_size;
   gboolean use_shm;
@@ -95,6 +97,8 @@ struct _GstVsockEnc
   gboolean latency_measured;    /* ... measured, not estimated */
   gint64 latency_set_us;
   struct hxfr_hello_resp hello;
+  gint nav_width, nav_height;   /* atomic: the stream's size, for INPUT */
+  GstVsockEncInputState nav;    /* reader thread only */
 
   /* the connection; replaced by the streaming thread under lock */
   GstVsockEncLink link;         /* fd -1 when there is none */
@@ -114,6 +118,7 @@ struct _GstVsockEnc
   gboolean closing;
   guint8 ctrl_want;             /* reply type a control request waits for */
   gboolean ctrl_done;
+  gboolean goodbye_done;        /* the host answered our GOODBYE */
   gint32 ctrl_status;
   gchar *ctrl_message;
   struct hxfr_shm_attach_resp attach_resp;
@@ -130,6 +135,7 @@ GST_ELEMENT_REGISTER_DECLARE (vsockenc)
 gboolean gst_vsock_enc_session_open (GstVsockEnc * self, gint64 deadline_us,
     GError ** err);
 void gst_vsock_enc_session_close (GstVsockEnc * self);
+void gst_vsock_enc_session_goodbye (GstVsockEnc * self);
 gboolean gst_vsock_enc_session_configure (GstVsockEnc * self, GError ** err);
 GstFlowReturn gst_vsock_enc_session_submit (GstVsockEnc * self,
     GstVideoCodecFrame * frame);

@@ -3,6 +3,7 @@
  * together with a cancel fd, so that stopping the element never waits on
  * the network. */
 #include "gstvsockenclink.h"
+#include "gstvsockencdevices.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,12 +101,17 @@ parse_address (const gchar * spec, Addr * a, GError ** err)
   } else if (g_str_has_prefix (spec, "vsock:")) {
     a->kind = ADDR_VSOCK;
     ok = parse_vsock (spec + 6, a);
+  } else if (g_str_has_prefix (spec, "serial:")) {
+    /* a virtio-serial port by the name QEMU gave it */
+    a->kind = ADDR_UNIX;
+    a->host = gst_vsock_enc_find_vport (NULL, NULL, spec + 7, err);
+    return a->host != NULL;
   }
   if (!ok) {
     addr_clear (a);
     g_set_error (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "'%s' is not an address: use tcp:HOST:PORT, unix:PATH or "
-        "vsock:CID:PORT", spec ? spec : "(null)");
+        "'%s' is not an address: use tcp:HOST:PORT, unix:PATH, "
+        "vsock:CID:PORT or serial:PORT-NAME", spec ? spec : "(null)");
   }
   return ok;
 }
@@ -411,14 +417,33 @@ gst_vsock_enc_link_read_msg (const GstVsockEncLink * link, gint cancel_fd,
 {
   guint8 hdr[HXFR_HEADER_SIZE];
   guint8 *block;
-  gsize need = 0;
+  gsize need = 0, have = 0;
+  guint64 skipped = 0;
   gint r;
 
-  if (!read_exact (link, cancel_fd, hdr, sizeof (hdr), deadline_us, err))
-    return NULL;
-  r = hxfr_frame (hdr, sizeof (hdr), max_payload, msg, &need);
-  if (r < 0)
-    goto err_framing;
+  /* A virtio-serial port outlives the pipelines that open it: what an
+   * earlier one left unread may start mid-message. Skip to the next
+   * message there; on a socket, a framing error ends the connection. */
+  for (;;) {
+    gsize skip;
+
+    if (!read_exact (link, cancel_fd, hdr + have, sizeof (hdr) - have,
+            deadline_us, err))
+      return NULL;
+    have = sizeof (hdr);
+    r = hxfr_frame (hdr, sizeof (hdr), max_payload, msg, &need);
+    if (r >= 0)
+      break;
+    if (link->is_socket)
+      goto err_framing;
+    skip = hxfr_resync (hdr, have, max_payload);
+    memmove (hdr, hdr + skip, have - skip);
+    have -= skip;
+    skipped += skip;
+  }
+  if (skipped)
+    g_info ("skipped %" G_GUINT64_FORMAT " stale bytes on the port before a "
+        "%s", skipped, hxfr_type_name (hdr[4]));
   if (r == 1)                   /* no payload */
     need = HXFR_HEADER_SIZE;
   block = g_try_malloc (need);

@@ -24,6 +24,8 @@
 #define MAX_ERROR_RUN 30        /* transient frame errors in a row: give up */
 #define LATENCY_UPDATE_US G_USEC_PER_SEC
 #define RTT_SAMPLES_FOR_LATENCY 8
+#define HELLO_RETRY_MS 3000       /* > the host's 2 s partial-message stall */
+#define GOODBYE_WAIT_MS 500
 
 void
 gst_vsock_enc_pending_free (GstVsockEncPending * p)
@@ -284,6 +286,20 @@ on_ping (GstVsockEnc * self, const struct hxfr_msg *msg, const gchar ** why)
   return TRUE;
 }
 
+static gboolean
+on_input (GstVsockEnc * self, const struct hxfr_msg *msg, const gchar ** why)
+{
+  struct hxfr_input in;
+
+  if (hxfr_decode_input (msg, &in, why) < 0)
+    return FALSE;
+  gst_vsock_enc_input_handle (GST_ELEMENT (self),
+      GST_VIDEO_ENCODER_SINK_PAD (self), &self->nav, &in,
+      (guint) g_atomic_int_get (&self->nav_width),
+      (guint) g_atomic_int_get (&self->nav_height));
+  return TRUE;
+}
+
 /* Takes @block. FALSE: the stream cannot be trusted any more. */
 static gboolean
 dispatch (GstVsockEnc * self, const struct hxfr_msg *msg, guint8 * block,
@@ -304,6 +320,15 @@ dispatch (GstVsockEnc * self, const struct hxfr_msg *msg, guint8 * block,
     case HXFR_PING:
     case HXFR_PONG:
       ok = on_ping (self, msg, why);
+      break;
+    case HXFR_INPUT:
+      ok = on_input (self, msg, why);
+      break;
+    case HXFR_GOODBYE:
+      g_mutex_lock (&self->lock);
+      self->goodbye_done = TRUE;
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
       break;
     default:
       GST_DEBUG_OBJECT (self, "skipping %s from hostencd",
@@ -387,6 +412,37 @@ read_hello_resp (GstVsockEnc * self, gint64 deadline_us,
   }
 }
 
+/* HELLO, then its reply. On a virtio-serial port the HELLO may be lost in
+ * the remains of a message an earlier pipeline left half-written (the host
+ * drops those after a stall of 2 s): say it again every HELLO_RETRY_MS. */
+static gboolean
+say_hello (GstVsockEnc * self, guint8 * buf, gint64 deadline_us,
+    struct hxfr_hello_resp *resp, GError ** err)
+{
+  for (;;) {
+    struct iovec iov = {.iov_base = buf,.iov_len = HXFR_HEADER_SIZE +
+          HXFR_HELLO_SIZE
+    };
+    gint64 until = deadline_us;
+    g_autoptr (GError) e = NULL;
+
+    if (!self->link.is_socket)
+      until = MIN (deadline_us, g_get_monotonic_time () +
+          HELLO_RETRY_MS * G_TIME_SPAN_MILLISECOND);
+    if (!gst_vsock_enc_link_writev (&self->link, self->cancel_fd, &iov, 1,
+            deadline_us, err))
+      return FALSE;
+    if (read_hello_resp (self, until, resp, &e))
+      return TRUE;
+    if (until >= deadline_us
+        || !g_error_matches (e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+      g_propagate_error (err, g_steal_pointer (&e));
+      return FALSE;
+    }
+    GST_INFO_OBJECT (self, "no HELLO_RESP yet: saying HELLO again");
+  }
+}
+
 static gboolean
 check_hello_resp (GstVsockEnc * self, struct hxfr_hello_resp *r,
     guint32 offered, GError ** err)
@@ -418,7 +474,6 @@ gst_vsock_enc_session_open (GstVsockEnc * self, gint64 deadline_us,
   };
   struct hxfr_hello_resp resp;
   guint8 buf[HXFR_HEADER_SIZE + HXFR_HELLO_SIZE];
-  struct iovec iov = {.iov_base = buf,.iov_len = sizeof (buf) };
   gint cancel = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
 
   if (cancel < 0) {
@@ -441,16 +496,17 @@ gst_vsock_enc_session_open (GstVsockEnc * self, gint64 deadline_us,
     goto err_cancel;
   if (self->shm)
     hello.frame_paths |= HXFR_PATH_SHM;
-  g_strlcpy (hello.name, "vsockenc", sizeof (hello.name));
+  GST_OBJECT_LOCK (self);
+  g_strlcpy (hello.name, self->stream_name && *self->stream_name ?
+      self->stream_name : "vsockenc", sizeof (hello.name));
+  GST_OBJECT_UNLOCK (self);
+  hello.flags = HXFR_HELLO_INPUT;
   if (hxfr_build_hello (buf, sizeof (buf), 0, &hello) != sizeof (buf)) {
     g_set_error_literal (err, G_IO_ERROR, G_IO_ERROR_FAILED,
         "cannot build HELLO");
     goto err_close;
   }
-  if (!gst_vsock_enc_link_writev (&self->link, cancel, &iov, 1, deadline_us,
-          err))
-    goto err_close;
-  if (!read_hello_resp (self, deadline_us, &resp, err)
+  if (!say_hello (self, buf, deadline_us, &resp, err)
       || !check_hello_resp (self, &resp, hello.frame_paths, err))
     goto err_close;
 
@@ -485,6 +541,42 @@ err_cancel:
     g_mutex_unlock (&self->lock);
     return FALSE;
   }
+}
+
+/* End the session so that the host can take the next one on the same
+ * channel (a virtio-serial port stays open between pipelines): GOODBYE,
+ * and wait a little for the host's, the last byte of this session. Called
+ * while the reader still runs; skipped when a write is stuck (the host
+ * then resets the session on the next HELLO). */
+void
+gst_vsock_enc_session_goodbye (GstVsockEnc * self)
+{
+  guint8 buf[HXFR_HEADER_SIZE];
+  struct iovec iov = {.iov_base = buf,.iov_len = sizeof (buf) };
+  gint64 until = g_get_monotonic_time () +
+      GOODBYE_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  gboolean live, sent;
+
+  g_mutex_lock (&self->lock);
+  live = self->have_hello && !self->lost && !self->closing && self->reader
+      && self->link.fd >= 0;
+  self->goodbye_done = FALSE;
+  g_mutex_unlock (&self->lock);
+  if (!live || hxfr_build_empty (buf, sizeof (buf), HXFR_GOODBYE, 0) < 0
+      || !g_mutex_trylock (&self->wlock))
+    return;
+  sent = gst_vsock_enc_link_writev (&self->link, self->cancel_fd, &iov, 1,
+      until, NULL);
+  g_mutex_unlock (&self->wlock);
+  if (!sent)
+    return;
+  g_mutex_lock (&self->lock);
+  while (!self->goodbye_done && !self->lost)
+    if (!g_cond_wait_until (&self->cond, &self->lock, until))
+      break;
+  GST_DEBUG_OBJECT (self, "GOODBYE %s", self->goodbye_done ? "answered" :
+      "not answered in time");
+  g_mutex_unlock (&self->lock);
 }
 
 void
