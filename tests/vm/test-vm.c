@@ -29,54 +29,22 @@
 #define CMD_TIMEOUT_S 20
 #define NUDGE_MS 250
 
-typedef struct {
-	char *tmp;		/* private temporary directory */
-	char *vm_root;		/* --vm-dir */
-	char *dir;		/* vm_root/NAME */
-	char *log;		/* hostenc-vm's stdout and stderr */
-	GSubprocess *proc;
-	GSocket *serial;
-	GString *pending;	/* serial bytes read but not yet consumed */
-	guint marker;
-	gboolean booted;
-	double boot_s;
-} Vm;
+#include "guest-vm.h"
 
-static Vm vm;
+static GuestVm vm;
 static const char *hostenc_vm;
 
 /* ---- environment ---- */
-
-static gboolean
-have_kernel(void)
-{
-	g_autoptr(GDir) d = g_dir_open("/boot", 0, NULL);
-	const char *leaf;
-
-	while (d && (leaf = g_dir_read_name(d))) {
-		if (g_str_has_prefix(leaf, "vmlinuz-"))
-			return TRUE;
-	}
-	return FALSE;
-}
 
 /* Skips the current test when the machine cannot run the VM at all. */
 static gboolean
 skip_without_qemu(void)
 {
-	g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
+	const char *why = guest_vm_unavailable();
 
-	if (!qemu) {
-		g_test_skip("qemu-system-x86_64 is not installed "
-			    "(apt-get install qemu-system-x86)");
-		return TRUE;
-	}
-	if (!have_kernel()) {
-		g_test_skip("no /boot/vmlinuz-* for the demo guest "
-			    "(apt-get install linux-image-amd64)");
-		return TRUE;
-	}
-	return FALSE;
+	if (why)
+		g_test_skip(why);
+	return why != NULL;
 }
 
 static gboolean
@@ -206,187 +174,24 @@ nudge(void)
 	g_socket_send(vm.serial, "\n", 1, NULL, NULL);
 }
 
-/* Reads what is there, or waits up to NUDGE_MS; FALSE on EOF. */
-static gboolean
-serial_read_some(void)
-{
-	char buf[4096];
-	gssize n;
-
-	if (!g_socket_condition_timed_wait(vm.serial, G_IO_IN,
-					   NUDGE_MS * 1000, NULL, NULL)) {
-		nudge();
-		return TRUE;
-	}
-	n = g_socket_receive(vm.serial, buf, sizeof(buf), NULL, NULL);
-	if (n <= 0)
-		return FALSE;
-	for (gssize i = 0; i < n; i++) {
-		if (buf[i] != '\r')
-			g_string_append_c(vm.pending, buf[i]);
-	}
-	return TRUE;
-}
-
-static void
-serial_send(const char *text)
-{
-	g_autoptr(GError) error = NULL;
-	gsize len = strlen(text);
-	gssize n = g_socket_send(vm.serial, text, len, NULL, &error);
-
-	g_assert_no_error(error);
-	g_assert_cmpint(n, ==, (gssize)len);
-}
-
-/* Late answers to wait_for_shell()'s READY requests are not output. */
-static char *
-drop_ready_lines(const char *text)
-{
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	GString *out = g_string_new(NULL);
-
-	for (char **l = lines; *l; l++) {
-		if (strcmp(*l, "@@READY") == 0 || (!l[1] && !**l))
-			continue;
-		g_string_append_printf(out, "%s\n", *l);
-	}
-	return g_string_free(out, FALSE);
-}
-
-/* Runs @cmd in the guest; returns its output, *status its exit status.
- * The end marker is split by quotes in what we send, so the guest's echo
- * (if any) of the command can never look like the marker itself. */
 static char *
 guest_run(const char *cmd, int *status)
 {
-	guint id = ++vm.marker;
-	g_autofree char *marker = g_strdup_printf("@@END%u ", id);
-	g_autofree char *line = g_strdup_printf(
-		"%s\necho \"@@\"\"END%u $?\"\n", cmd, id);
-	gint64 deadline = g_get_monotonic_time() +
-			  CMD_TIMEOUT_S * G_USEC_PER_SEC;
-
-	g_string_truncate(vm.pending, 0);
-	serial_send(line);
-	while (g_get_monotonic_time() < deadline) {
-		char *at = strstr(vm.pending->str, marker);
-
-		if (at && strchr(at, '\n')) {
-			g_autofree char *raw = g_strndup(vm.pending->str,
-							 at - vm.pending->str);
-
-			if (status)
-				*status = atoi(at + strlen(marker));
-			return drop_ready_lines(raw);
-		}
-		if (!serial_read_some())
-			break;
-	}
-	g_error("guest command timed out: %s\n--- got:\n%s", cmd,
-		vm.pending->str);
-	return NULL;
-}
-
-static GSocket *
-connect_unix(const char *path, GError **error)
-{
-	g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_UNIX,
-					    G_SOCKET_TYPE_STREAM, 0, error);
-	g_autoptr(GSocketAddress) a = g_unix_socket_address_new(path);
-
-	if (!s || !g_socket_connect(s, a, NULL, error))
-		return NULL;
-	return g_steal_pointer(&s);
-}
-
-static gboolean
-wait_for_file(const char *path, gint64 deadline)
-{
-	while (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-		if (g_get_monotonic_time() > deadline ||
-		    g_subprocess_get_identifier(vm.proc) == NULL)
-			return FALSE;
-		g_usleep(100 * 1000);
-	}
-	return TRUE;
-}
-
-/* The guest announces nothing we could have missed before connecting, so
- * ask it to say READY once a second until it does. */
-static gboolean
-wait_for_shell(gint64 deadline)
-{
-	gint64 next_ask = 0;
-
-	while (g_get_monotonic_time() < deadline) {
-		if (g_get_monotonic_time() >= next_ask) {
-			serial_send("echo \"@@\"\"READY\"\n");
-			next_ask = g_get_monotonic_time() + G_USEC_PER_SEC;
-		}
-		if (!serial_read_some())
-			return FALSE;
-		if (strstr(vm.pending->str, "@@READY\n"))
-			break;
-	}
-	if (!strstr(vm.pending->str, "@@READY\n"))
-		return FALSE;
-	/* Let the queued READY requests drain. */
-	g_usleep(500 * 1000);
-	while (g_socket_condition_timed_wait(vm.serial, G_IO_IN, 300 * 1000,
-					     NULL, NULL) && serial_read_some())
-		;
-	g_string_truncate(vm.pending, 0);
-	return TRUE;
-}
-
-static void
-start_vm(void)
-{
-	g_autoptr(GSubprocessLauncher) l =
-		g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
-	g_autoptr(GError) error = NULL;
-
-	vm.vm_root = g_build_filename(vm.tmp, "vms", NULL);
-	vm.dir = g_build_filename(vm.vm_root, "boot", NULL);
-	vm.log = g_build_filename(vm.tmp, "hostenc-vm.log", NULL);
-	/* TAP owns our stdout: hostenc-vm talks to a log file. */
-	g_subprocess_launcher_set_stdout_file_path(l, vm.log);
-	vm.proc = g_subprocess_launcher_spawn(l, &error, hostenc_vm,
-					      "--name", "boot", "--accel", "tcg",
-					      "--vm-dir", vm.vm_root,
-					      "--size", "1280x800", NULL);
-	g_assert_no_error(error);
+	return guest_vm_run(&vm, cmd, CMD_TIMEOUT_S, status);
 }
 
 static void
 test_boot(void)
 {
-	gint64 t0 = g_get_monotonic_time();
-	gint64 deadline = t0 + BOOT_TIMEOUT_S * G_USEC_PER_SEC;
-	g_autofree char *json = NULL;
-	g_autofree char *serial = NULL;
-	g_autofree char *log = NULL;
+	gint64 deadline = g_get_monotonic_time() + BOOT_TIMEOUT_S * G_USEC_PER_SEC;
 	g_autoptr(GError) error = NULL;
 
 	if (skip_without_qemu())
 		return;
-	start_vm();
-	json = g_build_filename(vm.dir, "vm.json", NULL);
-	serial = g_build_filename(vm.dir, "serial.sock", NULL);
-	if (!wait_for_file(json, deadline)) {
-		g_file_get_contents(vm.log, &log, NULL, NULL);
-		g_error("no vm.json within %d s; hostenc-vm said:\n%s",
-			BOOT_TIMEOUT_S, log ? log : "");
-	}
-	vm.serial = connect_unix(serial, &error);
-	g_assert_no_error(error);
-	vm.pending = g_string_new(NULL);
-	if (!wait_for_shell(deadline))
-		g_error("the guest shell did not answer within %d s",
-			BOOT_TIMEOUT_S);
-	vm.boot_s = (g_get_monotonic_time() - t0) / 1e6;
-	vm.booted = TRUE;
+	guest_vm_spawn(&vm, hostenc_vm, "boot", NULL);
+	if (!guest_vm_wait_booted(&vm, deadline, &error))
+		g_error("the demo guest did not boot within %d s: %s", BOOT_TIMEOUT_S,
+			error->message);
 	g_test_message("demo guest booted to its serial shell in %.1f s",
 		       vm.boot_s);
 }
@@ -840,28 +645,15 @@ test_sigint(void)
 static void
 cleanup(void)
 {
-	if (vm.proc && g_subprocess_get_identifier(vm.proc)) {
-		g_subprocess_send_signal(vm.proc, SIGTERM);
-		g_subprocess_wait(vm.proc, NULL, NULL);
-	}
-	g_clear_object(&vm.serial);
-	g_clear_object(&vm.proc);
-	if (vm.pending)
-		g_string_free(vm.pending, TRUE);
-	if (vm.tmp) {
-		g_autofree char *ppm = g_build_filename(vm.tmp, "screen.ppm",
-							NULL);
-		g_autofree char *print = g_build_filename(vm.tmp, "print", NULL);
+	g_autofree char *ppm = g_build_filename(vm.tmp, "screen.ppm", NULL);
+	g_autofree char *print = g_build_filename(vm.tmp, "print", NULL);
+	g_autofree char *root = g_build_filename(vm.tmp, "vms", NULL);
 
-		g_unlink(ppm);
-		g_unlink(vm.log);
-		g_rmdir(vm.vm_root);
-		g_rmdir(print);
-		g_rmdir(vm.tmp);
-	}
-	g_free(vm.vm_root);
-	g_free(vm.dir);
-	g_free(vm.log);
+	guest_vm_stop(&vm);
+	g_unlink(ppm);
+	g_rmdir(root);
+	g_rmdir(print);
+	g_rmdir(vm.tmp);
 	g_free(vm.tmp);
 }
 
