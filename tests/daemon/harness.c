@@ -110,9 +110,22 @@ static uint16_t find_port(const char *log)
 	return port > 0 && port < 65536 ? (uint16_t)port : 0;
 }
 
+/* "ready: open http://127.0.0.1:PORT/" -> PORT, 0 if absent. */
+static uint16_t find_http_port(const char *log)
+{
+	const char *key = "ready: open http://127.0.0.1:";
+	const char *p = strstr(log, key);
+	guint64 port;
+
+	if (!p)
+		return 0;
+	port = g_ascii_strtoull(p + strlen(key), NULL, 10);
+	return port > 0 && port < 65536 ? (uint16_t)port : 0;
+}
+
 static bool log_says_ready(const char *log)
 {
-	return strstr(log, ": ready\n") != NULL;
+	return strstr(log, ": ready\n") != NULL || strstr(log, ": ready: open ") != NULL;
 }
 
 struct th_daemon *th_daemon_start(const struct th_options *o)
@@ -129,7 +142,10 @@ struct th_daemon *th_daemon_start(const struct th_options *o)
 	g_ptr_array_add(argv, g_strdup(th_hostencd_path()));
 	g_ptr_array_add(argv, g_strdup("--verbose"));
 	g_ptr_array_add(argv, g_strdup("--listen=tcp:127.0.0.1:0"));
-	g_ptr_array_add(argv, g_strdup("--no-vms")); /* never the machine's real VMs */
+	if (o->vm_dir)
+		g_ptr_array_add(argv, g_strdup_printf("--vm-dir=%s", o->vm_dir));
+	else
+		g_ptr_array_add(argv, g_strdup("--no-vms")); /* never the machine's real VMs */
 	if (o->unix_socket) {
 		d->unix_path = g_build_filename(d->dir, "hostencd.sock", NULL);
 		g_ptr_array_add(argv, g_strdup_printf("--listen=unix:%s", d->unix_path));
@@ -161,6 +177,7 @@ struct th_daemon *th_daemon_start(const struct th_options *o)
 
 		if (g_file_get_contents(d->log_path, &log, NULL, NULL) && log_says_ready(log)) {
 			d->port = find_port(log);
+			d->http_port = find_http_port(log);
 			if (!d->port)
 				fail_with_log(d->log_path, "hostencd is ready but logged no TCP port");
 			return d;

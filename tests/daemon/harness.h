@@ -18,6 +18,8 @@ struct th_options {
 	bool unix_socket;            /**< also --listen unix:<tmpdir>/hostencd.sock */
 	const char *shm_spec;        /**< --shm value, or NULL */
 	const char *const *args;     /**< more arguments, NULL-terminated, or NULL */
+	const char *vm_dir;          /**< --vm-dir (the VMs there are attached); NULL:
+					  --no-vms, never the machine's real VMs */
 };
 
 struct th_daemon {
@@ -26,6 +28,7 @@ struct th_daemon {
 	char *log_path;     /**< the daemon's stdout+stderr, kept after the test */
 	char *unix_path;    /**< unix socket path, or NULL */
 	uint16_t port;      /**< TCP port on 127.0.0.1 */
+	uint16_t http_port; /**< with --http in args: the web port, else 0 */
 };
 
 /** Path of the hostencd binary: $HOSTENCD (set by meson). Asserts it is set. */
