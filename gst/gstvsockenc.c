@@ -173,7 +173,7 @@ gst_vsock_enc_finalize (GObject * object)
   /* stop() ran if the element ever started; this is belt and braces */
   gst_vsock_enc_session_close (self);
   gst_vsock_enc_session_discard (self, TRUE);
-  gst_vsock_enc_shm_free (self->shm);
+  gst_vsock_enc_shm_unref (self->shm);
   g_free (self->host);
   g_free (self->shm_path);
   g_free (self->shm_name);
@@ -259,6 +259,8 @@ make_stats (GstVsockEnc * self)
       "hardware", G_TYPE_BOOLEAN, self->have_hello
       && (self->hello.encoder_flags & HXFR_ENC_HARDWARE),
       "frames-sent", G_TYPE_UINT64, self->n_sent,
+      "frames-copied", G_TYPE_UINT64, self->n_copied,
+      "frames-in-place", G_TYPE_UINT64, self->n_zero_copy,
       "frames-encoded", G_TYPE_UINT64, self->n_encoded,
       "frames-dropped", G_TYPE_UINT64, self->n_dropped,
       "frame-errors", G_TYPE_UINT64, self->n_errors,
@@ -348,6 +350,7 @@ reset_state (GstVsockEnc * self)
   self->have_hello = FALSE;
   self->frame_path = "none";
   self->n_sent = self->n_encoded = self->n_dropped = self->n_errors = 0;
+  self->n_copied = self->n_zero_copy = 0;
   self->n_keyframes = self->n_reconnects = 0;
   self->rtt_ns = self->rtt_min_ns = self->rtt_max_ns = 0;
   self->rtt_sum_ns = self->rtt_count = self->ping_rtt_ns = 0;
@@ -485,7 +488,7 @@ err_connect:
           ("Could not connect to hostencd at %s: %s", self->address,
               err->message),
           ("is hostencd running and listening there (hostencd --listen)?"));
-    gst_vsock_enc_shm_free (g_steal_pointer (&self->shm));
+    gst_vsock_enc_shm_unref (g_steal_pointer (&self->shm));
     return FALSE;
   }
 }
@@ -501,7 +504,8 @@ gst_vsock_enc_stop (GstVideoEncoder * enc)
   g_mutex_unlock (&self->lock);
   gst_vsock_enc_session_close (self);
   gst_vsock_enc_session_discard (self, TRUE);
-  gst_vsock_enc_shm_free (g_steal_pointer (&self->shm));
+  gst_vsock_enc_session_drop_pool (self);
+  gst_vsock_enc_shm_unref (g_steal_pointer (&self->shm));
   gst_clear_buffer (&self->scratch);
   g_clear_pointer (&self->input_state, gst_video_codec_state_unref);
   g_mutex_lock (&self->lock);
@@ -739,7 +743,33 @@ err_configure:
 static gboolean
 gst_vsock_enc_propose_allocation (GstVideoEncoder * enc, GstQuery * query)
 {
-  /* any strides and plane offsets: the copy to the wire honours them */
+  GstVsockEnc *self = GST_VSOCK_ENC (enc);
+  GstBufferPool *pool = NULL;
+  GstCaps *caps = NULL;
+  GstVideoInfo info;
+
+  /* ring slots as buffers, for upstream to draw into: no copy here */
+  g_mutex_lock (&self->lock);
+  if (self->pool)
+    pool = gst_object_ref (self->pool);
+  g_mutex_unlock (&self->lock);
+  gst_query_parse_allocation (query, &caps, NULL);
+  if (pool && caps && gst_video_info_from_caps (&info, caps)
+      && GST_VIDEO_INFO_FORMAT (&info) ==
+      GST_VIDEO_INFO_FORMAT (&self->wire_info)
+      && GST_VIDEO_INFO_WIDTH (&info) == GST_VIDEO_INFO_WIDTH (&self->wire_info)
+      && GST_VIDEO_INFO_HEIGHT (&info) ==
+      GST_VIDEO_INFO_HEIGHT (&self->wire_info)) {
+    guint n = gst_vsock_enc_shm_slot_count (self->shm);
+
+    gst_query_add_allocation_pool (query, pool,
+        GST_VIDEO_INFO_SIZE (&self->wire_info), n, n);
+    GST_DEBUG_OBJECT (self, "proposing the ring's %u slots as buffers", n);
+  }
+  if (pool)
+    gst_object_unref (pool);
+  /* any strides and plane offsets otherwise: the copy to the wire honours
+   * them */
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
   return GST_VIDEO_ENCODER_CLASS (parent_class)->propose_allocation (enc,
       query);

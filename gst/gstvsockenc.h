@@ -15,6 +15,7 @@
 
 #include "gstvsockencinput.h"
 #include "gstvsockenclink.h"
+#include "gstvsockencpool.h"
 #include "gstvsockencshm.h"
 
 G_BEGIN_DECLS
@@ -41,6 +42,8 @@ typedef struct
   gint64 wire_pts;              /* pts sent (strictly increasing) */
   gint64 sent_us;               /* monotonic; 0 = not sent on this connection */
   gint slot;                    /* ring slot, -1 inline */
+  gboolean pool_slot;           /* the slot is a pool buffer's: freed with it */
+  GstBuffer *slot_buf;          /* the pool buffer copied into, or NULL */
   gboolean forced;              /* asked for an IDR */
   /* the reply, filled in by the reader thread */
   GstVsockEncReplyKind kind;
@@ -79,6 +82,7 @@ struct _GstVsockEnc
   gsize plane_len[GST_VIDEO_MAX_PLANES];        /* stride x rows, wire layout */
   GstBuffer *scratch;           /* repacking buffer, wire layout */
   GstVsockEncShm *shm;          /* the mapped region, NULL when unused */
+  GstBufferPool *pool;          /* ring slots as buffers, offered upstream (lock) */
   gboolean use_ring;            /* the current format goes through the ring */
   gboolean shm_warned;
   guint depth;                  /* frames in flight at most */
@@ -124,6 +128,7 @@ struct _GstVsockEnc
   struct hxfr_shm_attach_resp attach_resp;
   const gchar *frame_path;      /* "none", "inline", "shm" */
   guint64 n_sent, n_encoded, n_dropped, n_errors, n_keyframes, n_reconnects;
+  guint64 n_copied, n_zero_copy;        /* ring frames copied / written in place */
   guint64 rtt_ns;               /* frame round trip, moving average */
   guint64 rtt_min_ns, rtt_max_ns, rtt_sum_ns, rtt_count;
   guint64 ping_rtt_ns;
@@ -136,6 +141,7 @@ gboolean gst_vsock_enc_session_open (GstVsockEnc * self, gint64 deadline_us,
     GError ** err);
 void gst_vsock_enc_session_close (GstVsockEnc * self);
 void gst_vsock_enc_session_goodbye (GstVsockEnc * self);
+void gst_vsock_enc_session_drop_pool (GstVsockEnc * self);
 gboolean gst_vsock_enc_session_configure (GstVsockEnc * self, GError ** err);
 GstFlowReturn gst_vsock_enc_session_submit (GstVsockEnc * self,
     GstVideoCodecFrame * frame);

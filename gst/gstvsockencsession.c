@@ -33,6 +33,7 @@ gst_vsock_enc_pending_free (GstVsockEncPending * p)
   if (p->frame)
     gst_video_codec_frame_unref (p->frame);
   gst_clear_buffer (&p->au);
+  gst_clear_buffer (&p->slot_buf);
   g_free (p->message);
   g_free (p);
 }
@@ -108,8 +109,10 @@ answered_locked (GstVsockEnc * self, GstVsockEncPending * p)
 {
   guint64 rtt;
 
-  if (p->slot >= 0 && self->shm)
+  /* a pool buffer's slot is free when the buffer goes back to the pool */
+  if (p->slot >= 0 && self->shm && !p->pool_slot)
     gst_vsock_enc_shm_release (self->shm, (guint) p->slot);
+  gst_clear_buffer (&p->slot_buf);
   p->slot = -1;
   rtt = (guint64) (g_get_monotonic_time () - p->sent_us) * 1000;
   self->rtt_ns = self->rtt_count ? (self->rtt_ns * 7 + rtt) / 8 : rtt;
@@ -662,6 +665,20 @@ shm_fallback (GstVsockEnc * self, const gchar * why)
       ("shm-path %s", self->shm_path));
 }
 
+void
+gst_vsock_enc_session_drop_pool (GstVsockEnc * self)
+{
+  GstBufferPool *pool;
+
+  g_mutex_lock (&self->lock);
+  pool = g_steal_pointer (&self->pool);
+  g_mutex_unlock (&self->lock);
+  if (pool) {
+    gst_buffer_pool_set_active (pool, FALSE);
+    gst_object_unref (pool);
+  }
+}
+
 /* 1: the ring is in use; 0: inline instead (warned); -1: I/O error. */
 static gint
 setup_ring (GstVsockEnc * self, GError ** err)
@@ -673,8 +690,11 @@ setup_ring (GstVsockEnc * self, GError ** err)
   gint32 status = 0;
   guint n;
 
+  gst_vsock_enc_session_drop_pool (self);
+  /* two slots more than frames in flight: one upstream draws into while
+   * the others are with the host */
   g_mutex_lock (&self->lock);
-  n = gst_vsock_enc_shm_layout (self->shm, self->wire_size, self->depth);
+  n = gst_vsock_enc_shm_layout (self->shm, self->wire_size, self->depth + 2);
   g_mutex_unlock (&self->lock);
   if (n == 0) {
     why = g_strdup_printf ("the shared region cannot hold one %"
@@ -710,6 +730,9 @@ setup_ring (GstVsockEnc * self, GError ** err)
   }
   self->use_ring = TRUE;
   self->depth = MIN (self->depth, n);
+  g_mutex_lock (&self->lock);
+  self->pool = gst_vsock_enc_pool_new (self->shm, &self->wire_info);
+  g_mutex_unlock (&self->lock);
   return 1;
 }
 
@@ -899,26 +922,44 @@ send_inline (GstVsockEnc * self, GstVsockEncPending * p, GstVideoFrame * in,
   return ok;
 }
 
-static gboolean
-send_shm (GstVsockEnc * self, GstVsockEncPending * p, GstVideoFrame * in,
+/* A free slot for a frame that lives elsewhere: one of the pool's buffers
+ * when upstream took the pool (all slots are the pool's then), else any
+ * free slot of the ring. */
+static gint
+claim_slot (GstVsockEnc * self, GstVsockEncPending * p)
+{
+  GstBufferPoolAcquireParams params = {.flags =
+        GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT };
+  gint slot;
+
+  if (!self->pool || !gst_buffer_pool_is_active (self->pool))
+    return gst_vsock_enc_shm_acquire (self->shm, p->seq, p->wire_pts);
+  if (gst_buffer_pool_acquire_buffer (self->pool, &p->slot_buf,
+          &params) != GST_FLOW_OK)
+    return -1;
+  slot = gst_vsock_enc_pool_slot (self->pool, p->slot_buf);
+  if (slot < 0)
+    gst_clear_buffer (&p->slot_buf);
+  else
+    p->pool_slot = TRUE;
+  return slot;
+}
+
+/* One copy, honouring both sides' strides, into a slot; the slot or -1. */
+static gint
+copy_to_slot (GstVsockEnc * self, GstVsockEncPending * p, GstVideoFrame * in,
     GError ** err)
 {
-  struct hxfr_frame_shm m = {.format = self->fourcc };
-  guint8 buf[HXFR_HEADER_SIZE + HXFR_FRAME_SHM_SIZE];
   GstVideoFrame out;
   GstBuffer *wrap;
   gboolean mapped;
-  gint slot;
+  gint slot = claim_slot (self, p);
 
-  g_mutex_lock (&self->lock);
-  slot = gst_vsock_enc_shm_acquire (self->shm, p->seq, p->wire_pts);
-  g_mutex_unlock (&self->lock);
   if (slot < 0) {
     g_set_error_literal (err, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
         "no free slot in the shared-memory ring");
-    return FALSE;
+    return -1;
   }
-  /* one copy, honouring both sides' strides, into the slot */
   wrap = gst_buffer_new_wrapped_full (0,
       gst_vsock_enc_shm_slot_data (self->shm, (guint) slot),
       gst_vsock_enc_shm_slot_size (self->shm), 0, self->wire_size, NULL, NULL);
@@ -928,17 +969,40 @@ send_shm (GstVsockEnc * self, GstVsockEncPending * p, GstVideoFrame * in,
     gst_video_frame_unmap (&out);
   }
   gst_buffer_unref (wrap);
-  g_mutex_lock (&self->lock);
   if (mapped)
-    gst_vsock_enc_shm_queued (self->shm, (guint) slot);
+    return slot;
+  if (p->slot_buf)
+    gst_clear_buffer (&p->slot_buf);
   else
     gst_vsock_enc_shm_release (self->shm, (guint) slot);
-  g_mutex_unlock (&self->lock);
-  if (!mapped) {
-    g_set_error_literal (err, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
-        "cannot map a ring slot");
-    return FALSE;
+  p->pool_slot = FALSE;
+  g_set_error_literal (err, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+      "cannot map a ring slot");
+  return -1;
+}
+
+static gboolean
+send_shm (GstVsockEnc * self, GstVsockEncPending * p, GstVideoFrame * in,
+    GError ** err)
+{
+  struct hxfr_frame_shm m = {.format = self->fourcc };
+  guint8 buf[HXFR_HEADER_SIZE + HXFR_FRAME_SHM_SIZE];
+  gint slot;
+
+  gst_clear_buffer (&p->slot_buf);     /* a resend copies again */
+  p->pool_slot = FALSE;
+  slot = gst_vsock_enc_pool_slot (self->pool, p->frame->input_buffer);
+  if (slot >= 0) {
+    /* upstream drew into the slot: nothing to copy */
+    p->pool_slot = TRUE;
+    self->n_zero_copy++;
+  } else {
+    slot = copy_to_slot (self, p, in, err);
+    if (slot < 0)
+      return FALSE;
+    self->n_copied++;
   }
+  gst_vsock_enc_shm_queued (self->shm, (guint) slot);
   m.slot = (guint32) slot;
   m.width = (guint32) GST_VIDEO_INFO_WIDTH (&self->wire_info);
   m.height = (guint32) GST_VIDEO_INFO_HEIGHT (&self->wire_info);

@@ -20,8 +20,11 @@ struct _GstVsockEncShm
   guint64 offset;               /* of the mapping (= ring) in the file */
   guint slot_count;
   guint64 slot_size, data_offset, ring_size;
-  guint64 busy;                 /* bit per slot owned by the host */
+  guint64 busy;                 /* bit per slot in use (lock) */
   guint64 ring_id;              /* random per layout: proves the ring is ours */
+  guint generation;             /* layouts so far: a pool's slots are of one */
+  gint ref;
+  GMutex lock;                  /* busy: the buffer pool releases from any thread */
 };
 
 GstVsockEncShm *
@@ -72,6 +75,8 @@ gst_vsock_enc_shm_open (const gchar * path, guint64 offset, guint64 size,
     goto err_errno_close;
   close (fd);
   shm = g_new0 (GstVsockEncShm, 1);
+  shm->ref = 1;
+  g_mutex_init (&shm->lock);
   shm->map = map;
   shm->map_len = (gsize) size;
   shm->offset = offset;
@@ -93,12 +98,20 @@ err_errno:
   }
 }
 
-void
-gst_vsock_enc_shm_free (GstVsockEncShm * shm)
+GstVsockEncShm *
+gst_vsock_enc_shm_ref (GstVsockEncShm * shm)
 {
-  if (!shm)
+  g_atomic_int_inc (&shm->ref);
+  return shm;
+}
+
+void
+gst_vsock_enc_shm_unref (GstVsockEncShm * shm)
+{
+  if (!shm || !g_atomic_int_dec_and_test (&shm->ref))
     return;
   munmap (shm->map, shm->map_len);
+  g_mutex_clear (&shm->lock);
   g_free (shm);
 }
 
@@ -118,8 +131,11 @@ gst_vsock_enc_shm_layout (GstVsockEncShm * shm, guint64 slot_size,
   guint n;
 
   slot_size = (slot_size + 63) / 64 * 64;
+  g_mutex_lock (&shm->lock);
+  shm->generation++;
   shm->slot_count = 0;
   shm->busy = 0;
+  g_mutex_unlock (&shm->lock);
   n = MIN (max_slots, HXFR_RING_MAX_SLOTS);
   /* A fresh id each time: a host that finds an older ring (ours from an
    * earlier run, or another file altogether) refuses it. */
@@ -186,14 +202,45 @@ write_slot_header (GstVsockEncShm * shm, guint slot, guint32 state,
 gint
 gst_vsock_enc_shm_acquire (GstVsockEncShm * shm, guint32 seq, gint64 pts_ns)
 {
+  gint slot = -1;
+
+  g_mutex_lock (&shm->lock);
   for (guint i = 0; i < shm->slot_count; i++) {
     if (shm->busy & (G_GUINT64_CONSTANT (1) << i))
       continue;
     shm->busy |= G_GUINT64_CONSTANT (1) << i;
     write_slot_header (shm, i, HXFR_SLOT_WRITING, seq, pts_ns);
-    return (gint) i;
+    slot = (gint) i;
+    break;
   }
-  return -1;
+  g_mutex_unlock (&shm->lock);
+  return slot;
+}
+
+guint
+gst_vsock_enc_shm_generation (GstVsockEncShm * shm)
+{
+  guint gen;
+
+  g_mutex_lock (&shm->lock);
+  gen = shm->generation;
+  g_mutex_unlock (&shm->lock);
+  return gen;
+}
+
+gboolean
+gst_vsock_enc_shm_claim (GstVsockEncShm * shm, guint slot, guint generation)
+{
+  gboolean ok;
+
+  g_mutex_lock (&shm->lock);
+  ok = generation == shm->generation && slot < shm->slot_count;
+  if (ok) {
+    shm->busy |= G_GUINT64_CONSTANT (1) << slot;
+    write_slot_header (shm, slot, HXFR_SLOT_WRITING, 0, 0);
+  }
+  g_mutex_unlock (&shm->lock);
+  return ok;
 }
 
 guint8 *
@@ -214,8 +261,8 @@ gst_vsock_enc_shm_queued (GstVsockEncShm * shm, guint slot)
   memcpy (h, &s, 4);
 }
 
-void
-gst_vsock_enc_shm_release (GstVsockEncShm * shm, guint slot)
+static void
+release_locked (GstVsockEncShm * shm, guint slot)
 {
   guint8 *h;
   guint32 s = GUINT32_TO_LE (HXFR_SLOT_FREE);
@@ -229,10 +276,30 @@ gst_vsock_enc_shm_release (GstVsockEncShm * shm, guint slot)
 }
 
 void
+gst_vsock_enc_shm_release (GstVsockEncShm * shm, guint slot)
+{
+  g_mutex_lock (&shm->lock);
+  release_locked (shm, slot);
+  g_mutex_unlock (&shm->lock);
+}
+
+void
+gst_vsock_enc_shm_release_gen (GstVsockEncShm * shm, guint slot,
+    guint generation)
+{
+  g_mutex_lock (&shm->lock);
+  if (generation == shm->generation)
+    release_locked (shm, slot);
+  g_mutex_unlock (&shm->lock);
+}
+
+void
 gst_vsock_enc_shm_release_all (GstVsockEncShm * shm)
 {
+  g_mutex_lock (&shm->lock);
   for (guint i = 0; i < shm->slot_count; i++)
-    gst_vsock_enc_shm_release (shm, i);
+    release_locked (shm, i);
+  g_mutex_unlock (&shm->lock);
 }
 
 guint64

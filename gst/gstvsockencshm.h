@@ -19,7 +19,8 @@ typedef struct _GstVsockEncShm GstVsockEncShm;
  */
 GstVsockEncShm *gst_vsock_enc_shm_open (const gchar * path, guint64 offset,
     guint64 size, GError ** err);
-void gst_vsock_enc_shm_free (GstVsockEncShm * shm);
+GstVsockEncShm *gst_vsock_enc_shm_ref (GstVsockEncShm * shm);
+void gst_vsock_enc_shm_unref (GstVsockEncShm * shm);
 
 /**
  * (Re)write the ring header for slots of @slot_size bytes (rounded up to a
@@ -47,6 +48,15 @@ void gst_vsock_enc_shm_queued (GstVsockEncShm * shm, guint slot);
 void gst_vsock_enc_shm_release (GstVsockEncShm * shm, guint slot);
 /** Every slot free (after a reconnect: the new session owns none). */
 void gst_vsock_enc_shm_release_all (GstVsockEncShm * shm);
+
+/* For the buffer pool (gstvsockencpool.c): each layout is a generation;
+ * a pool's slots belong to the generation it was made for, and claiming or
+ * releasing a slot of an older one does nothing. */
+guint gst_vsock_enc_shm_generation (GstVsockEncShm * shm);
+gboolean gst_vsock_enc_shm_claim (GstVsockEncShm * shm, guint slot,
+    guint generation);
+void gst_vsock_enc_shm_release_gen (GstVsockEncShm * shm, guint slot,
+    guint generation);
 
 G_END_DECLS
 

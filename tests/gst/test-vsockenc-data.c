@@ -4,6 +4,8 @@
  * units come out as IDRs, every input format and both frame paths work. */
 #include "vsockenc-test.h"
 
+#include <gst/app/gstappsink.h>
+
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -194,10 +196,90 @@ roundtrip (gboolean shm, gboolean live)
     fail_unless_equals_int (vt_au_has_idr (b), i == 0);
   }
   check_pictures (f.inputs, out, caps);
+  if (shm) {
+    guint64 copied = 0, in_place = 0;
+
+    /* the harness brings its own memory: each frame is copied into a slot */
+    g_object_get (f.enc, "stats", &s, NULL);
+    ck_assert (gst_structure_get_uint64 (s, "frames-copied", &copied));
+    ck_assert (gst_structure_get_uint64 (s, "frames-in-place", &in_place));
+    fail_unless_equals_uint64 (copied, N_FRAMES);
+    fail_unless_equals_uint64 (in_place, 0);
+    gst_structure_free (s);
+  }
   gst_caps_unref (caps);
   g_ptr_array_unref (out);
   fixture_stop (&f);
 }
+
+/* All buffers of @desc's appsink "sink" until EOS. */
+static GPtrArray *
+run_to_eos (const gchar * desc, GstElement ** keep_enc)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  GstSample *sample;
+
+  ck_assert (pipe != NULL && sink != NULL);
+  ck_assert (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+              VT_TIMEOUT_S * GST_SECOND))) {
+    g_ptr_array_add (out, gst_buffer_ref (gst_sample_get_buffer (sample)));
+    gst_sample_unref (sample);
+  }
+  ck_assert (gst_app_sink_is_eos (GST_APP_SINK (sink)));
+  if (keep_enc)
+    *keep_enc = gst_bin_get_by_name (GST_BIN (pipe), "enc");
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  return out;
+}
+
+/* videotestsrc draws into the buffers vsockenc proposes, which are the
+ * ring's slots: no frame is copied in the guest, and the pictures are
+ * videotestsrc's. */
+GST_START_TEST (test_ring_in_place)
+{
+  VtHostOptions ho = {.shm = TRUE };
+  VtHost *host = vt_host_start (&ho);
+  const gchar *src = "videotestsrc num-buffers=30 pattern=ball ! "
+      "video/x-raw,format=BGRx,width=320,height=240,framerate=30/1";
+  g_autofree gchar *desc = g_strdup_printf ("%s ! vsockenc name=enc host=%s "
+      "shm-path=%s ! appsink name=sink sync=false", src, host->address,
+      host->shm);
+  g_autofree gchar *ref_desc = g_strdup_printf ("%s ! appsink name=sink "
+      "sync=false", src);
+  GstElement *enc = NULL;
+  GPtrArray *out = run_to_eos (desc, &enc);
+  GPtrArray *ref = run_to_eos (ref_desc, NULL);
+  GstCaps *caps = gst_caps_from_string ("video/x-h264,stream-format=byte-stream,"
+      "alignment=au,width=320,height=240,framerate=30/1");
+  GstStructure *s = NULL;
+  guint64 copied = 1, in_place = 0;
+
+  fail_unless_equals_int (out->len, 30);
+  fail_unless_equals_int (ref->len, 30);
+  check_pictures (ref, out, caps);
+  g_object_get (enc, "stats", &s, NULL);
+  ck_assert (gst_structure_get_uint64 (s, "frames-copied", &copied));
+  ck_assert (gst_structure_get_uint64 (s, "frames-in-place", &in_place));
+  GST_INFO ("copied %" G_GUINT64_FORMAT ", in place %" G_GUINT64_FORMAT,
+      copied, in_place);
+  fail_unless_equals_uint64 (copied, 0);
+  fail_unless_equals_uint64 (in_place, 30);
+  gst_structure_free (s);
+  gst_caps_unref (caps);
+  gst_object_unref (enc);
+  g_ptr_array_unref (out);
+  g_ptr_array_unref (ref);
+  vt_host_stop (host);
+}
+
+GST_END_TEST
 
 GST_START_TEST (test_roundtrip_inline)
 {
@@ -612,6 +694,7 @@ vsockenc_data_suite (void)
   tcase_add_test (tc, test_roundtrip_shm);
   tcase_add_test (tc, test_roundtrip_inline_live);
   tcase_add_test (tc, test_roundtrip_shm_live);
+  tcase_add_test (tc, test_ring_in_place);
   tcase_add_test (tc, test_path_fallbacks);
   tcase_add_test (tc, test_timestamps);
   tcase_add_test (tc, test_force_key_unit);

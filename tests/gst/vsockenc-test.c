@@ -25,6 +25,7 @@ static const gchar *const system_plugins[] = {
   "libgstvideoconvertscale.so",
   "libgstlibav.so",
   "libgstvideoparsersbad.so",
+  "libgstapp.so",
   NULL,
 };
 
