@@ -73,6 +73,7 @@ enum
   PROP_SHM_SIZE,
   PROP_SHM_NAME,
   PROP_STREAM_NAME,
+  PROP_POOL,
   PROP_USE_SHM,
   PROP_BITRATE,
   PROP_KEY_INT_MAX,
@@ -151,6 +152,7 @@ gst_vsock_enc_init (GstVsockEnc * self)
   self->shm_offset = DEFAULT_SHM_OFFSET;
   self->shm_size = DEFAULT_SHM_SIZE;
   self->use_shm = DEFAULT_USE_SHM;
+  self->offer_pool = TRUE;
   self->bitrate = DEFAULT_BITRATE;
   self->key_int_max = DEFAULT_KEY_INT_MAX;
   self->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
@@ -216,6 +218,9 @@ gst_vsock_enc_set_property (GObject * object, guint prop_id,
       self->shm_name = g_value_dup_string (value);
       if (!self->shm_name)
         self->shm_name = g_strdup ("");
+      break;
+    case PROP_POOL:
+      self->offer_pool = g_value_get_boolean (value);
       break;
     case PROP_STREAM_NAME:
       g_free (self->stream_name);
@@ -308,6 +313,9 @@ gst_vsock_enc_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_SHM_NAME:
       g_value_set_string (value, self->shm_name);
+      break;
+    case PROP_POOL:
+      g_value_set_boolean (value, self->offer_pool);
       break;
     case PROP_STREAM_NAME:
       g_value_set_string (value, self->stream_name);
@@ -747,10 +755,14 @@ gst_vsock_enc_propose_allocation (GstVideoEncoder * enc, GstQuery * query)
   GstBufferPool *pool = NULL;
   GstCaps *caps = NULL;
   GstVideoInfo info;
+  gboolean offer;
 
   /* ring slots as buffers, for upstream to draw into: no copy here */
+  GST_OBJECT_LOCK (self);
+  offer = self->offer_pool;
+  GST_OBJECT_UNLOCK (self);
   g_mutex_lock (&self->lock);
-  if (self->pool)
+  if (self->pool && offer)
     pool = gst_object_ref (self->pool);
   g_mutex_unlock (&self->lock);
   gst_query_parse_allocation (query, &caps, NULL);
@@ -871,6 +883,12 @@ install_properties (GObjectClass * oc)
       g_param_spec_string ("shm-name", "Region name",
           "Name of the shared region on the host (hostencd --shm NAME=PATH); "
           "empty = its default region", "", rw));
+  g_object_class_install_property (oc, PROP_POOL,
+      g_param_spec_boolean ("pool", "Offer ring slots upstream",
+          "With the shared-memory ring: propose its slots to upstream as "
+          "buffers, so that elements which draw into downstream buffers "
+          "write straight into shared memory (no copy); FALSE copies every "
+          "frame into a slot", TRUE, rw));
   g_object_class_install_property (oc, PROP_STREAM_NAME,
       g_param_spec_string ("stream-name", "Stream name",
           "The name hostencd lists this stream under (guest/NAME, or "

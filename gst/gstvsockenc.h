@@ -65,6 +65,7 @@ struct _GstVsockEnc
   guint64 shm_offset;
   guint64 shm_size;
   gboolean use_shm;
+  gboolean offer_pool;          /* propose the ring's slots upstream */
   guint bitrate;
   gboolean bitrate_dirty;
   guint key_int_max;
