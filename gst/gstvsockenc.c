@@ -512,7 +512,7 @@ gst_vsock_enc_stop (GstVideoEncoder * enc)
   g_mutex_unlock (&self->lock);
   gst_vsock_enc_session_close (self);
   gst_vsock_enc_session_discard (self, TRUE);
-  gst_vsock_enc_session_drop_pool (self);
+  gst_vsock_enc_session_drop_pool (self, TRUE);
   gst_vsock_enc_shm_unref (g_steal_pointer (&self->shm));
   gst_clear_buffer (&self->scratch);
   g_clear_pointer (&self->input_state, gst_video_codec_state_unref);

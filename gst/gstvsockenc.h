@@ -84,6 +84,7 @@ struct _GstVsockEnc
   GstBuffer *scratch;           /* repacking buffer, wire layout */
   GstVsockEncShm *shm;          /* the mapped region, NULL when unused */
   GstBufferPool *pool;          /* ring slots as buffers, offered upstream (lock) */
+  gsize ring_wire_size;         /* the frame size the ring was laid out for */
   gboolean use_ring;            /* the current format goes through the ring */
   gboolean shm_warned;
   guint depth;                  /* frames in flight at most */
@@ -142,7 +143,7 @@ gboolean gst_vsock_enc_session_open (GstVsockEnc * self, gint64 deadline_us,
     GError ** err);
 void gst_vsock_enc_session_close (GstVsockEnc * self);
 void gst_vsock_enc_session_goodbye (GstVsockEnc * self);
-void gst_vsock_enc_session_drop_pool (GstVsockEnc * self);
+void gst_vsock_enc_session_drop_pool (GstVsockEnc * self, gboolean deactivate);
 gboolean gst_vsock_enc_session_configure (GstVsockEnc * self, GError ** err);
 GstFlowReturn gst_vsock_enc_session_submit (GstVsockEnc * self,
     GstVideoCodecFrame * frame);

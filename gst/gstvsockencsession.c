@@ -665,16 +665,20 @@ shm_fallback (GstVsockEnc * self, const gchar * why)
       ("shm-path %s", self->shm_path));
 }
 
+/* @deactivate: when stopping. Otherwise upstream may still hold the pool
+ * and deactivates it itself when it takes the next one. */
 void
-gst_vsock_enc_session_drop_pool (GstVsockEnc * self)
+gst_vsock_enc_session_drop_pool (GstVsockEnc * self, gboolean deactivate)
 {
   GstBufferPool *pool;
 
   g_mutex_lock (&self->lock);
   pool = g_steal_pointer (&self->pool);
+  self->ring_wire_size = 0;
   g_mutex_unlock (&self->lock);
   if (pool) {
-    gst_buffer_pool_set_active (pool, FALSE);
+    if (deactivate)
+      gst_buffer_pool_set_active (pool, FALSE);
     gst_object_unref (pool);
   }
 }
@@ -690,12 +694,20 @@ setup_ring (GstVsockEnc * self, GError ** err)
   gint32 status = 0;
   guint n;
 
-  gst_vsock_enc_session_drop_pool (self);
-  /* two slots more than frames in flight: one upstream draws into while
-   * the others are with the host */
-  g_mutex_lock (&self->lock);
-  n = gst_vsock_enc_shm_layout (self->shm, self->wire_size, self->depth + 2);
-  g_mutex_unlock (&self->lock);
+  if (self->pool && self->ring_wire_size == self->wire_size) {
+    /* the same ring again (a reconnect): upstream goes on drawing into the
+     * slots it has, and the host attaches the ring as it is */
+    n = gst_vsock_enc_shm_slot_count (self->shm);
+  } else {
+    /* a new layout; upstream asks for buffers again with the new caps */
+    gst_vsock_enc_session_drop_pool (self, FALSE);
+    /* two slots more than frames in flight: one upstream draws into while
+     * the others are with the host */
+    g_mutex_lock (&self->lock);
+    n = gst_vsock_enc_shm_layout (self->shm, self->wire_size,
+        self->depth + 2);
+    g_mutex_unlock (&self->lock);
+  }
   if (n == 0) {
     why = g_strdup_printf ("the shared region cannot hold one %"
         G_GSIZE_FORMAT "-byte frame", self->wire_size);
@@ -731,8 +743,10 @@ setup_ring (GstVsockEnc * self, GError ** err)
   self->use_ring = TRUE;
   self->depth = MIN (self->depth, n);
   g_mutex_lock (&self->lock);
-  self->pool = gst_vsock_enc_pool_new (self->shm, &self->wire_info);
+  if (!self->pool)
+    self->pool = gst_vsock_enc_pool_new (self->shm, &self->wire_info);
   g_mutex_unlock (&self->lock);
+  self->ring_wire_size = self->wire_size;
   return 1;
 }
 
