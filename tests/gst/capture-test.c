@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared helpers of the desktop-capture tests; see capture-test.h. */
+#include "test-fs.h"
 #include "capture-test.h"
 
 #include <errno.h>
@@ -252,26 +253,6 @@ ct_wait_for (CtCondition cond, gpointer data, guint timeout_s,
   }
 }
 
-void
-ct_rm_rf (const gchar * path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (d) {
-    while ((name = g_dir_read_name (d))) {
-      g_autofree gchar *p = g_build_filename (path, name, NULL);
-
-      if (g_file_test (p, G_FILE_TEST_IS_DIR)
-          && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        ct_rm_rf (p);
-      else
-        unlink (p);
-    }
-    g_dir_close (d);
-  }
-  rmdir (path);
-}
 
 /* ---- the consumer pipeline ---------------------------------------------- */
 

@@ -64,8 +64,6 @@ typedef gboolean (*CtCondition) (gpointer data);
 gboolean ct_wait_for (CtCondition cond, gpointer data, guint timeout_s,
     CtProc ** watch);
 
-/* Remove a directory tree. */
-void ct_rm_rf (const gchar * path);
 
 /* ---- the consumer pipeline ---------------------------------------------- */
 

@@ -46,6 +46,7 @@
  * Without a render node (or without GBM there) it exits 77 (skipped) and
  * says why. */
 #include "capture-test.h"
+#include "test-fs.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -266,7 +267,7 @@ pw_stack_stop (PwStack * s)
   ct_proc_stop (s->wp);
   ct_proc_stop (s->pw);
   ct_proc_stop (s->dbus);
-  ct_rm_rf (s->dir);
+  tf_rm_rf (s->dir);
   g_free (s->dir);
   g_free (s->rt);
   g_strfreev (s->env);

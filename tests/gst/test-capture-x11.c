@@ -22,6 +22,7 @@
  * (XShm images are SysV shared memory, "/SYSV...": videoconvert passes
  * BGRx through, so vsockenc reads the XShm image itself). */
 #include "capture-test.h"
+#include "test-fs.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -104,7 +105,7 @@ static void
 x_stack_stop (XStack * x)
 {
   ct_proc_stop (x->xvfb);
-  ct_rm_rf (x->dir);
+  tf_rm_rf (x->dir);
   g_free (x->dir);
   g_free (x->display);
   g_strfreev (x->env);

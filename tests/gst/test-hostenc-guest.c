@@ -12,6 +12,8 @@
  * plugin directory: a private registry over the few plugins used),
  * HOSTENCD (optional: the real run), DBUS_DAEMON (optional: the bus
  * tests). */
+#include "test-fs.h"
+
 #include <gio/gio.h>
 #include <gio/gunixfdlist.h>
 #include <gst/gst.h>
@@ -1039,26 +1041,6 @@ test_run (void)
 
 /* ---- main ---------------------------------------------------------------- */
 
-static void
-rm_rf (const gchar * path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (d) {
-    while ((name = g_dir_read_name (d))) {
-      g_autofree gchar *p = g_build_filename (path, name, NULL);
-
-      if (g_file_test (p, G_FILE_TEST_IS_DIR)
-          && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (p);
-      else
-        unlink (p);
-    }
-    g_dir_close (d);
-  }
-  rmdir (path);
-}
 
 /* A private registry over only the system plugins used (as
  * tests/gst/vsockenc-test.c does), shared with the children. */
@@ -1128,7 +1110,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hostenc-guest/options/bad", test_bad_options);
   g_test_add_func ("/hostenc-guest/run", test_run);
   ret = g_test_run ();
-  rm_rf (tmp);
+  tf_rm_rf (tmp);
   g_free (tmp);
   return ret;
 }

@@ -3,6 +3,7 @@
  * (choice among several devices, sizes from the file or the resource
  * table, devices without a BAR 2) and virtio-serial ports by name (udev's
  * symlink, the sysfs scan, bad names, the errors). GLib only. */
+#include "test-fs.h"
 #include "gstvsockencdevices.h"
 
 #include <errno.h>
@@ -21,30 +22,6 @@ typedef struct
   gchar *dev;                   /* root/dev */
 } Fixture;
 
-/* rm -r, without following symlinks */
-static void
-rm_rf (const gchar * path)
-{
-  GStatBuf st;
-
-  if (g_lstat (path, &st) < 0)
-    return;
-  if (S_ISDIR (st.st_mode)) {
-    GDir *dir = g_dir_open (path, 0, NULL);
-    const gchar *name;
-
-    g_assert_nonnull (dir);
-    while ((name = g_dir_read_name (dir))) {
-      g_autofree gchar *child = g_build_filename (path, name, NULL);
-
-      rm_rf (child);
-    }
-    g_dir_close (dir);
-    g_assert_cmpint (g_rmdir (path), ==, 0);
-  } else {
-    g_assert_cmpint (g_unlink (path), ==, 0);
-  }
-}
 
 static void
 fixture_setup (Fixture * f, gconstpointer data)
@@ -62,7 +39,7 @@ fixture_setup (Fixture * f, gconstpointer data)
 static void
 fixture_teardown (Fixture * f, gconstpointer data)
 {
-  rm_rf (f->root);
+  tf_rm_rf (f->root);
   g_free (f->root);
   g_free (f->sys);
   g_free (f->dev);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared helpers of the vsockenc tests. */
+#include "test-fs.h"
 #include "vsockenc-test.h"
 
 #include <errno.h>
@@ -32,33 +33,13 @@ static const gchar *const system_plugins[] = {
 static gchar *test_tmp;
 static pid_t test_tmp_owner;
 
-static void
-rm_rf (const gchar * path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (d) {
-    while ((name = g_dir_read_name (d))) {
-      g_autofree gchar *p = g_build_filename (path, name, NULL);
-
-      if (g_file_test (p, G_FILE_TEST_IS_DIR)
-          && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (p);
-      else
-        unlink (p);
-    }
-    g_dir_close (d);
-  }
-  rmdir (path);
-}
 
 static void
 remove_test_tmp (void)
 {
   /* check forks a child per test: only the process that made it */
   if (test_tmp && getpid () == test_tmp_owner)
-    rm_rf (test_tmp);
+    tf_rm_rf (test_tmp);
 }
 
 void
@@ -263,7 +244,7 @@ vt_host_stop (VtHost * h)
     print_log (h);
     fail ("sanitizer report in hostencd's log");
   }
-  rm_rf (h->dir);
+  tf_rm_rf (h->dir);
   g_free (h->dir);
   g_free (h->sock);
   g_free (h->address);
