@@ -49,6 +49,7 @@ void he_config_clear(struct he_config *c)
 	g_free(c->vm_dir);
 	g_strfreev(c->vm_bus);
 	g_strfreev(c->allow_origins);
+	g_strfreev(c->allow_hosts);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -98,7 +99,10 @@ static gboolean start_web(struct he_daemon *d, GError **err)
 	struct he_web_config wc = { .address = d->cfg.http, .token = d->cfg.token,
 				    .root = web_root(), .encoder = d->encoder_name,
 				    .allow_origins = (const char *const *)d->cfg.allow_origins,
-				    .output_queue = d->cfg.output_queue };
+				    .allow_hosts = (const char *const *)d->cfg.allow_hosts,
+				    .output_queue = d->cfg.output_queue,
+				    .max_connections = d->cfg.max_web_connections,
+				    .idle_timeout_s = d->cfg.web_idle_timeout_s };
 
 	if (!d->cfg.http)
 		return TRUE;
@@ -122,6 +126,7 @@ static gboolean start_hxfr(struct he_daemon *d, GError **err)
 
 	hc.shm = (const char *const *)d->cfg.shm;
 	hc.output_queue = d->cfg.output_queue;
+	hc.subscribe_needs_auth = d->cfg.token != NULL;
 	d->hxfr = he_hxfr_create(&hc, d->reg, &d->cfg.stream, &enc, err);
 	if (!d->hxfr)
 		return FALSE;

@@ -31,6 +31,9 @@ struct he_config {
 	char *http;             /**< "HOST:PORT" or NULL */
 	char *token;
 	char **allow_origins;   /**< --allow-origin */
+	char **allow_hosts;     /**< --allow-host */
+	uint32_t max_web_connections; /**< 0: the web output's default */
+	uint32_t web_idle_timeout_s;  /**< 0: the web output's default */
 };
 
 void he_config_defaults(struct he_config *c);

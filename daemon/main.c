@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hostencd: entry point. */
 #define G_LOG_DOMAIN "hostenc"
+#include <errno.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <locale.h>
@@ -8,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "daemon.h"
 #include "encoder.h"
@@ -19,12 +21,28 @@ static gboolean on_signal(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Every guest, subscriber and browser connection is a descriptor; the
+ * soft limit is often 1024 while the hard one allows far more. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		g_warning("cannot raise the open files limit to %llu: %s",
+			  (unsigned long long)rl.rlim_max, g_strerror(errno));
+}
+
 static int run(struct he_config *cfg)
 {
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
-	struct he_daemon *d = he_daemon_create(cfg, &err);
+	struct he_daemon *d;
 
+	raise_fd_limit();
+	d = he_daemon_create(cfg, &err);
 	if (!d) {
 		fprintf(stderr, "hostencd: %s\n", err->message);
 		return EXIT_FAILURE;

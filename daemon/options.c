@@ -16,11 +16,16 @@
 #define GROUP "hostencd"
 
 struct raw {
-	char **listen, **shm, **allow_origins, **vm_bus;
+	char **listen, **shm, **allow_origins, **allow_hosts, **vm_bus;
 	char *encoder, *config, *max_size, *pattern_size, *http, *token, *vm_dir;
 	int max_sessions, max_inflight, idle_timeout, keepalive_fps, pattern_fps, gop;
+	int max_web_connections, web_idle_timeout;
 	gint64 max_payload, max_inflight_bytes, max_shm, bitrate;
 	gboolean no_pattern, no_vms, list_encoders, verbose, version;
+	/* guest sessions' hardening */
+	int handshake_timeout, session_idle_timeout, max_peer_sessions;
+	gint64 max_session_bytes;
+	char *socket_mode;
 };
 
 static gboolean parse_size(const char *opt, const char *v, uint32_t *w, uint32_t *h, GError **err)
@@ -55,7 +60,10 @@ static void raw_init(struct raw *r)
 	memset(r, 0, sizeof(*r));
 	r->max_sessions = r->max_inflight = r->idle_timeout = r->keepalive_fps = -1;
 	r->pattern_fps = r->gop = -1;
+	r->max_web_connections = r->web_idle_timeout = -1;
 	r->max_payload = r->max_inflight_bytes = r->max_shm = r->bitrate = -1;
+	r->handshake_timeout = r->session_idle_timeout = r->max_peer_sessions = -1;
+	r->max_session_bytes = -1;
 }
 
 static void raw_clear(struct raw *r)
@@ -63,6 +71,7 @@ static void raw_clear(struct raw *r)
 	g_strfreev(r->listen);
 	g_strfreev(r->shm);
 	g_strfreev(r->allow_origins);
+	g_strfreev(r->allow_hosts);
 	g_strfreev(r->vm_bus);
 	g_free(r->encoder);
 	g_free(r->config);
@@ -71,6 +80,7 @@ static void raw_clear(struct raw *r)
 	g_free(r->http);
 	g_free(r->token);
 	g_free(r->vm_dir);
+	g_free(r->socket_mode);
 }
 
 static void kf_str(GKeyFile *kf, const char *key, char **dst)
@@ -120,6 +130,8 @@ static gboolean load_key_file(struct raw *r, GError **err)
 		r->vm_bus = g_key_file_get_string_list(kf, GROUP, "vm-bus", NULL, NULL);
 	if (!r->allow_origins)
 		r->allow_origins = g_key_file_get_string_list(kf, GROUP, "allow-origin", NULL, NULL);
+	if (!r->allow_hosts)
+		r->allow_hosts = g_key_file_get_string_list(kf, GROUP, "allow-host", NULL, NULL);
 	kf_str(kf, "encoder", &r->encoder);
 	kf_str(kf, "max-size", &r->max_size);
 	kf_str(kf, "pattern-size", &r->pattern_size);
@@ -132,10 +144,17 @@ static gboolean load_key_file(struct raw *r, GError **err)
 	kf_int(kf, "keepalive-fps", &r->keepalive_fps);
 	kf_int(kf, "pattern-fps", &r->pattern_fps);
 	kf_int(kf, "gop", &r->gop);
+	kf_int(kf, "max-web-connections", &r->max_web_connections);
+	kf_int(kf, "web-idle-timeout", &r->web_idle_timeout);
 	kf_int64(kf, "max-payload", &r->max_payload);
 	kf_int64(kf, "max-inflight-bytes", &r->max_inflight_bytes);
 	kf_int64(kf, "max-shm", &r->max_shm);
 	kf_int64(kf, "bitrate", &r->bitrate);
+	kf_int(kf, "handshake-timeout", &r->handshake_timeout);
+	kf_int(kf, "session-idle-timeout", &r->session_idle_timeout);
+	kf_int(kf, "max-sessions-per-peer", &r->max_peer_sessions);
+	kf_int64(kf, "max-session-bytes", &r->max_session_bytes);
+	kf_str(kf, "socket-mode", &r->socket_mode);
 	if (!r->no_pattern && g_key_file_has_key(kf, GROUP, "pattern", NULL)) {
 		r->no_pattern = !g_key_file_get_boolean(kf, GROUP, "pattern", &e);
 		if (e) {
@@ -178,6 +197,16 @@ static gboolean apply_ints(const struct raw *r, struct he_config *c, GError **er
 			return FALSE;
 		c->stream.gop = (uint32_t)r->gop;
 	}
+	if (r->max_web_connections >= 0) {
+		if (!in_range("--max-web-connections", r->max_web_connections, 1, 65536, err))
+			return FALSE;
+		c->max_web_connections = (uint32_t)r->max_web_connections;
+	}
+	if (r->web_idle_timeout >= 0) {
+		if (!in_range("--web-idle-timeout", r->web_idle_timeout, 1, 3600, err))
+			return FALSE;
+		c->web_idle_timeout_s = (uint32_t)r->web_idle_timeout;
+	}
 	if (r->bitrate >= 0) {
 		/* The encoder's limits, refused here rather than on every frame. */
 		if (r->bitrate != 0 && (r->bitrate < HE_ENCODER_MIN_BITRATE ||
@@ -208,9 +237,46 @@ static gboolean apply_ints(const struct raw *r, struct he_config *c, GError **er
 	return TRUE;
 }
 
+/* Limits that keep guests and local clients from holding the sessions. */
+static gboolean apply_session_guards(const struct raw *r, struct he_config *c, GError **err)
+{
+	guint64 mode;
+
+	if (r->handshake_timeout >= 0) {
+		if (!in_range("--handshake-timeout", r->handshake_timeout, 1, 3600, err))
+			return FALSE;
+		c->hxfr.handshake_timeout_s = (uint32_t)r->handshake_timeout;
+	}
+	if (r->session_idle_timeout >= 0) {
+		if (!in_range("--session-idle-timeout", r->session_idle_timeout, 0, 86400, err))
+			return FALSE;
+		c->hxfr.session_idle_timeout_s = (uint32_t)r->session_idle_timeout;
+	}
+	if (r->max_peer_sessions >= 0) {
+		if (!in_range("--max-sessions-per-peer", r->max_peer_sessions, 0, 1024, err))
+			return FALSE;
+		c->hxfr.max_peer_sessions = (uint32_t)r->max_peer_sessions;
+	}
+	if (r->max_session_bytes >= 0) {
+		if (!in_range("--max-session-bytes", r->max_session_bytes, 1 << 20, G_MAXINT64, err))
+			return FALSE;
+		c->hxfr.max_session_bytes = (uint64_t)r->max_session_bytes;
+	}
+	if (r->socket_mode) {
+		if (!g_ascii_string_to_unsigned(r->socket_mode, 8, 0, 0777, &mode, NULL)) {
+			g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				    "--socket-mode '%s': expected octal permission bits 0..0777, "
+				    "e.g. 0660", r->socket_mode);
+			return FALSE;
+		}
+		c->hxfr.socket_mode = (uint32_t)mode;
+	}
+	return TRUE;
+}
+
 static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 {
-	if (!apply_ints(r, c, err))
+	if (!apply_ints(r, c, err) || !apply_session_guards(r, c, err))
 		return FALSE;
 	if (r->max_size && !parse_size("--max-size", r->max_size, &c->hxfr.max_width, &c->hxfr.max_height, err))
 		return FALSE;
@@ -221,6 +287,7 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 	c->vms = !r->no_vms;
 	c->vm_dir = g_steal_pointer(&r->vm_dir);
 	c->allow_origins = g_steal_pointer(&r->allow_origins);
+	c->allow_hosts = g_steal_pointer(&r->allow_hosts);
 	c->vm_bus = g_steal_pointer(&r->vm_bus);
 	c->listen = g_steal_pointer(&r->listen);
 	c->shm = g_steal_pointer(&r->shm);
@@ -259,8 +326,19 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		{ "allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &r.allow_origins,
 		  "Also accept viewers whose page comes from ORIGIN (e.g. https://proxy.example); "
 		  "pages of other sites are refused; repeatable", "ORIGIN" },
+		{ "allow-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &r.allow_hosts,
+		  "Also answer requests that name NAME in Host (this machine's DNS name, a "
+		  "proxy's); IP addresses and localhost always work, other names get 421; "
+		  "repeatable", "NAME" },
 		{ "token", 0, 0, G_OPTION_ARG_STRING, &r.token,
-		  "Require this access token from browser viewers", "TOKEN" },
+		  "Require this access token from browser viewers; HXFR SUBSCRIBE is then "
+		  "only taken on a unix socket from hostencd's own user or root", "TOKEN" },
+		{ "max-web-connections", 0, 0, G_OPTION_ARG_INT, &r.max_web_connections,
+		  "Most connections to the web port at once (HTTP and WebSocket), 1..65536; "
+		  "further ones are closed on arrival (default 256)", "N" },
+		{ "web-idle-timeout", 0, 0, G_OPTION_ARG_INT, &r.web_idle_timeout,
+		  "Close a web connection that waits this long for a request or moves no data, "
+		  "1..3600 s (default 30)", "S" },
 		{ "vm-dir", 0, 0, G_OPTION_ARG_FILENAME, &r.vm_dir,
 		  "Show the VMs hostenc-vm starts in DIR (default $HOSTENC_VM_DIR, else "
 		  "$XDG_RUNTIME_DIR/hostenc/vms, else /run/hostenc/vms as root)", "DIR" },
@@ -298,6 +376,21 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		  "Largest shared-memory ring a guest may attach, bytes (default 1 GiB)", "BYTES" },
 		{ "idle-timeout", 0, 0, G_OPTION_ARG_INT, &r.idle_timeout,
 		  "Close a guest that stalls this many seconds inside a message (default 10)", "S" },
+		{ "handshake-timeout", 0, 0, G_OPTION_ARG_INT, &r.handshake_timeout,
+		  "Close a connection whose first message is not complete after S seconds, "
+		  "1..3600 (default 10)", "S" },
+		{ "session-idle-timeout", 0, 0, G_OPTION_ARG_INT, &r.session_idle_timeout,
+		  "Close a session that sends no message for S seconds while nothing is in "
+		  "flight, it subscribes to nothing and nobody watches its stream; 0 = never "
+		  "(default 120)", "S" },
+		{ "max-sessions-per-peer", 0, 0, G_OPTION_ARG_INT, &r.max_peer_sessions,
+		  "Most sessions from one TCP address (an IPv6 /64) or vsock CID, 0..1024; "
+		  "0 = no limit; unix sockets are not limited (default 8)", "N" },
+		{ "max-session-bytes", 0, 0, G_OPTION_ARG_INT64, &r.max_session_bytes,
+		  "Bytes of inline frames one guest may have in flight (default a quarter of "
+		  "--max-inflight-bytes)", "BYTES" },
+		{ "socket-mode", 0, 0, G_OPTION_ARG_STRING, &r.socket_mode,
+		  "Permissions of unix listening sockets, octal (default 0660)", "OCTAL" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &r.verbose,
 		  "Log info and debug messages (same as G_MESSAGES_DEBUG=all)", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &r.version, "Print the version and exit", NULL },

@@ -71,6 +71,8 @@ struct he_stream {
 	int64_t last_asked_idr_us;
 	int64_t input_window_us;
 	uint32_t input_in_window;
+	int64_t input_msg_window_us;
+	uint32_t input_msgs_in_window;
 	int64_t fps_ring[STREAM_FPS_WINDOW];
 	uint32_t fps_next, fps_count;
 	bool dead;

@@ -248,6 +248,20 @@ bool he_stream_input(struct he_stream *s, const struct he_input_event *ev)
 	return he_input_sink_send(&s->input, ev);
 }
 
+bool he_stream_input_admit(struct he_stream *s)
+{
+	int64_t now = g_get_monotonic_time();
+
+	if (now - s->input_msg_window_us >= G_USEC_PER_SEC) {
+		s->input_msg_window_us = now;
+		s->input_msgs_in_window = 0;
+	}
+	if (s->input_msgs_in_window >= HE_STREAM_INPUT_PER_SECOND)
+		return false;
+	s->input_msgs_in_window++;
+	return true;
+}
+
 bool he_stream_has_input(const struct he_stream *s)
 {
 	return s->input.impl != NULL;

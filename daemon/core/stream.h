@@ -95,6 +95,14 @@ void he_stream_set_cursor(struct he_stream *s, struct he_cursor *cursor);
 /** Pass viewer input to the machine; false when the stream takes none or
  * its viewers together are over HE_STREAM_INPUT_PER_SECOND. */
 bool he_stream_input(struct he_stream *s, const struct he_input_event *ev);
+/**
+ * A viewer's message to @p s arrives, not read yet (input, ping, keyframe
+ * request): false when the stream's viewers together already sent
+ * HE_STREAM_INPUT_PER_SECOND messages this second, and the message is to
+ * be dropped unread. An output calls it before any parsing, so that a
+ * flood from many viewers costs a counter, not the parser.
+ */
+bool he_stream_input_admit(struct he_stream *s);
 bool he_stream_has_input(const struct he_stream *s);
 /** Ask the machine for a screen of this size; false when it cannot resize. */
 bool he_stream_resize(struct he_stream *s, uint32_t width, uint32_t height);

@@ -20,6 +20,10 @@ void he_hxfr_config_defaults(struct he_hxfr_config *c)
 		.max_shm = 1024ull << 20,
 		.max_inflight = 4,
 		.idle_timeout_s = 10,
+		.handshake_timeout_s = 10,
+		.session_idle_timeout_s = 120,
+		.max_peer_sessions = 8,
+		.socket_mode = 0660,
 		.output_queue = 8u << 20,
 	};
 }
@@ -31,6 +35,10 @@ struct he_hxfr *he_hxfr_create(const struct he_hxfr_config *cfg, struct he_regis
 	struct he_hxfr *hx = g_new0(struct he_hxfr, 1);
 
 	hx->cfg = *cfg;
+	/* A session's share: others still get theirs while it is at it. */
+	if (!hx->cfg.max_session_bytes)
+		hx->cfg.max_session_bytes = hx->cfg.max_inflight_bytes / 4;
+	hx->cfg.max_session_bytes = MIN(hx->cfg.max_session_bytes, hx->cfg.max_inflight_bytes);
 	hx->shm_specs = g_strdupv((char **)cfg->shm);
 	hx->cfg.shm = (const char *const *)hx->shm_specs;
 	hx->reg = reg;

@@ -27,6 +27,12 @@ struct he_hxfr_config {
 	uint64_t max_shm;           /**< bytes per attached ring */
 	uint32_t max_inflight;      /**< frames per session */
 	uint32_t idle_timeout_s;    /**< mid-message stall before a session is closed */
+	uint32_t handshake_timeout_s; /**< no complete first message this long: close */
+	uint32_t session_idle_timeout_s; /**< no message, nothing in flight: close; 0 never */
+	uint32_t max_peer_sessions; /**< TCP sessions per peer address; 0 = no limit */
+	uint64_t max_session_bytes; /**< a session's share of max_inflight_bytes; 0 = 1/4 */
+	uint32_t socket_mode;       /**< permission bits of unix listening sockets */
+	bool subscribe_needs_auth;  /**< --token: SUBSCRIBE only from trusted local peers */
 	uint32_t output_queue;      /**< bytes a subscriber may have queued before resync */
 	const char *const *shm;     /**< "NAME=PATH" or "PATH" regions (copied) */
 };

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "hostenc.listen"
 #include "listener.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -21,11 +22,23 @@
 #include "hxfr-private.h"
 #include "session.h"
 
+/* accept() out of descriptors (or memory): stop watching for a while,
+ * longer each time it fails again, so that a full table is not polled in
+ * a busy loop; one log line a second at most. */
+#define ACCEPT_BACKOFF_MIN_MS 100
+#define ACCEPT_BACKOFF_MAX_MS 1000
+#define ACCEPT_LOG_INTERVAL_US G_USEC_PER_SEC
+
 struct he_listener {
 	struct he_hxfr *hx;
 	struct hxfr_machine *machine;
+	enum he_transport transport;
 	int fd;
 	guint watch;
+	guint retry;            /* backing off after an accept() failure */
+	guint backoff_ms;
+	int64_t last_log_us;
+	unsigned unlogged;      /* accept() failures since the last log line */
 	char *address;
 	char *unix_path;
 };
@@ -62,6 +75,83 @@ static char *describe_peer(const struct sockaddr_storage *ss, socklen_t len, con
 	return g_strdup(kind);
 }
 
+/* The address sessions are counted by: the IP, an IPv6 peer by its /64
+ * (one host gets a whole /64), a vsock peer by its CID; NULL for unix
+ * sockets. */
+static char *peer_address(const struct sockaddr_storage *ss)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		return g_strdup(inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host)));
+	}
+	if (ss->ss_family == AF_INET6) {
+		struct in6_addr a = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(&a))
+			return g_strdup(inet_ntop(AF_INET, a.s6_addr + 12, host, sizeof(host)));
+		memset(a.s6_addr + 8, 0, 8);
+		return g_strdup_printf("%s/64", inet_ntop(AF_INET6, &a, host, sizeof(host)));
+	}
+#ifdef __linux__
+	if (ss->ss_family == AF_VSOCK)
+		return g_strdup_printf("vsock:%u", ((const struct sockaddr_vm *)ss)->svm_cid);
+#endif
+	return NULL;
+}
+
+static void accept_session(struct he_listener *l, int c, const struct sockaddr_storage *ss,
+			   socklen_t len)
+{
+	g_autofree char *name = describe_peer(ss, len, l->address);
+	g_autofree char *address = peer_address(ss);
+	struct he_peer peer = { .transport = l->transport, .name = name, .address = address };
+
+	he_session_create(l->hx, c, &peer, l->machine);
+}
+
+static void log_accept_failure(struct he_listener *l, int err, bool backing_off)
+{
+	int64_t now = g_get_monotonic_time();
+
+	l->unlogged++;
+	if (l->last_log_us && now - l->last_log_us < ACCEPT_LOG_INTERVAL_US)
+		return;
+	g_warning("%s: accept: %s (%u time%s since the last report)%s", l->address,
+		  g_strerror(err), l->unlogged, l->unlogged == 1 ? "" : "s",
+		  backing_off ? "; not accepting for a while" : "");
+	l->last_log_us = now;
+	l->unlogged = 0;
+}
+
+static gboolean on_accept(gint fd, GIOCondition cond, gpointer data);
+
+static gboolean resume_accept(gpointer data)
+{
+	struct he_listener *l = data;
+
+	l->retry = 0;
+	l->watch = g_unix_fd_add(l->fd, G_IO_IN, on_accept, l);
+	return G_SOURCE_REMOVE;
+}
+
+/* Out of descriptors or memory: the pending connection stays in the
+ * backlog, so the socket stays readable; watching it now would spin. */
+static gboolean pause_accept(struct he_listener *l)
+{
+	l->watch = 0;
+	l->retry = g_timeout_add(l->backoff_ms, resume_accept, l);
+	l->backoff_ms = MIN(l->backoff_ms * 2, ACCEPT_BACKOFF_MAX_MS);
+	return G_SOURCE_REMOVE;
+}
+
+static bool accept_resource_error(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 {
 	struct he_listener *l = data;
@@ -69,16 +159,23 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 	for (int i = 0; i < 16; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
-		g_autofree char *peer = NULL;
 		int c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (c < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (c < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
 		if (c < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				g_warning("%s: accept: %s", l->address, g_strerror(errno));
+			int err = errno;
+			bool resource = accept_resource_error(err);
+
+			log_accept_failure(l, err, resource);
+			if (resource)
+				return pause_accept(l);
 			break;
 		}
-		peer = describe_peer(&ss, len, l->address);
-		he_session_create(l->hx, c, peer, l->machine);
+		l->backoff_ms = ACCEPT_BACKOFF_MIN_MS;
+		accept_session(l, c, &ss, len);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -90,6 +187,21 @@ static int listen_fd(int fd, const struct sockaddr *sa, socklen_t len)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, sa, len) < 0 || listen(fd, 64) < 0)
 		return -errno;
+	return 0;
+}
+
+/* Bound but not yet listening: nobody can connect before the mode is set
+ * (connecting needs write permission on the socket file). */
+static int listen_unix(int fd, const struct sockaddr_un *sun, mode_t mode)
+{
+	if (bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) < 0)
+		return -errno;
+	if (chmod(sun->sun_path, mode) < 0 || listen(fd, 64) < 0) {
+		int err = -errno;
+
+		unlink(sun->sun_path);
+		return err;
+	}
 	return 0;
 }
 
@@ -161,7 +273,7 @@ static gboolean open_unix(struct he_listener *l, const char *spec, const char *p
 	memcpy(sun.sun_path, path, strlen(path));
 	remove_stale_unix(path, &sun);
 	l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	res = l->fd < 0 ? -errno : listen_fd(l->fd, (struct sockaddr *)&sun, sizeof(sun));
+	res = l->fd < 0 ? -errno : listen_unix(l->fd, &sun, (mode_t)l->hx->cfg.socket_mode);
 	if (res < 0)
 		return fail(err, spec, "%s%s", g_strerror(-res),
 			    res == -EADDRINUSE ? " (another process is listening there)" : "");
@@ -232,13 +344,17 @@ struct he_listener *he_listener_create(struct he_hxfr *hx, const char *spec,
 	l->hx = hx;
 	l->machine = machine ? hxfr_machine_ref(machine) : NULL;
 	l->fd = -1;
-	if (g_str_has_prefix(spec, "tcp:"))
+	l->backoff_ms = ACCEPT_BACKOFF_MIN_MS;
+	if (g_str_has_prefix(spec, "tcp:")) {
+		l->transport = HE_TRANSPORT_TCP;
 		ok = open_tcp(l, spec, spec + 4, err);
-	else if (g_str_has_prefix(spec, "unix:"))
+	} else if (g_str_has_prefix(spec, "unix:")) {
+		l->transport = HE_TRANSPORT_UNIX;
 		ok = open_unix(l, spec, spec + 5, err);
-	else if (g_str_has_prefix(spec, "vsock:"))
+	} else if (g_str_has_prefix(spec, "vsock:")) {
+		l->transport = HE_TRANSPORT_VSOCK;
 		ok = open_vsock(l, spec, spec + 6, err);
-	else
+	} else
 		ok = fail(err, spec, "unknown transport; use tcp:HOST:PORT, unix:PATH or "
 			  "vsock:CID:PORT");
 	if (!ok) {
@@ -255,6 +371,8 @@ void he_listener_destroy(struct he_listener *l)
 		return;
 	if (l->watch)
 		g_source_remove(l->watch);
+	if (l->retry)
+		g_source_remove(l->retry);
 	if (l->fd >= 0)
 		close(l->fd);
 	if (l->unix_path)

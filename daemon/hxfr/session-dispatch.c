@@ -131,6 +131,26 @@ static void on_keyframe_req(struct he_session *s, const struct hxfr_msg *msg)
 		he_stream_ask_idr(s->output.stream);
 }
 
+/* At most PONG_RATE PONGs a second (a token bucket with that burst); a
+ * PING over it is ignored and counted (see check_ping_flood). */
+static bool pong_allowed(struct he_session *s)
+{
+	int64_t now = g_get_monotonic_time();
+	int64_t earned = (now - s->pong_refill_us) * PONG_RATE / G_USEC_PER_SEC;
+
+	if (earned > 0) {
+		s->pong_tokens = (uint32_t)MIN(s->pong_tokens + earned, (int64_t)PONG_RATE);
+		s->pong_refill_us = s->pong_tokens == PONG_RATE ? now :
+				    s->pong_refill_us + earned * G_USEC_PER_SEC / PONG_RATE;
+	}
+	if (!s->pong_tokens) {
+		s->pings_ignored++;
+		return false;
+	}
+	s->pong_tokens--;
+	return true;
+}
+
 static void on_ping(struct he_session *s, const struct hxfr_msg *msg)
 {
 	struct hxfr_ping m;
@@ -143,7 +163,7 @@ static void on_ping(struct he_session *s, const struct hxfr_msg *msg)
 		reject(s, msg, res, why);
 		return;
 	}
-	if (msg->hdr.type == HXFR_PONG)
+	if (msg->hdr.type == HXFR_PONG || !pong_allowed(s))
 		return;
 	m.host_time_ns = (uint64_t)g_get_real_time() * 1000;
 	n = hxfr_build_ping(buf, sizeof(buf), HXFR_PONG, msg->hdr.session, &m);
@@ -220,7 +240,30 @@ static void on_subscribe(struct he_session *s, const struct hxfr_msg *msg)
 		reject(s, msg, res, why);
 		return;
 	}
+	/* With --token, watching needs the token, which HXFR cannot carry:
+	 * only a local process of hostencd's own user (or root) on its unix
+	 * socket may subscribe. Not a VM's channel: that peer is the guest. */
+	if (s->hx->cfg.subscribe_needs_auth && !s->local_owner) {
+		session_error(s, msg->hdr.type, HXFR_ERR_UNSUPPORTED,
+			      "hostencd requires a token (--token): watch through its web page, or "
+			      "SUBSCRIBE on its unix socket as its own user");
+		return;
+	}
 	session_subscribe(s, id);
+}
+
+/* A ring is bound to one session at a time: the attached rings of the
+ * live sessions are the table of ranges in use. Whoever copies another
+ * guest's ring_id still cannot read its slots through the host. */
+static bool ring_in_use(struct he_session *s, const struct he_shm *shm)
+{
+	for (GList *l = s->hx->sessions; l; l = l->next) {
+		struct he_session *o = l->data;
+
+		if (o != s && !o->closing && o->shm && he_shm_overlaps(o->shm, shm))
+			return true;
+	}
+	return false;
 }
 
 static void on_shm_attach(struct he_session *s, const struct hxfr_msg *msg)
@@ -251,6 +294,11 @@ static void on_shm_attach(struct he_session *s, const struct hxfr_msg *msg)
 	shm = he_shm_attach(session_regions(s), &m, s->hx->cfg.max_shm, &code, &why);
 	if (!shm) {
 		session_error(s, msg->hdr.type, code, why);
+		return;
+	}
+	if (ring_in_use(s, shm)) {
+		he_shm_unref(shm);
+		session_error(s, msg->hdr.type, HXFR_ERR_SHM, "ring in use by another session");
 		return;
 	}
 	he_shm_unref(s->shm);

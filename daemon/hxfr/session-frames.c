@@ -40,11 +40,12 @@ static void flush_pending(struct he_session *s)
 	}
 }
 
-static struct pending *pending_add(struct he_session *s, uint64_t bytes)
+static struct pending *pending_add(struct he_session *s, uint8_t type, uint64_t bytes)
 {
 	struct pending *p = g_new0(struct pending, 1);
 
 	p->tag = s->next_tag++;
+	p->type = type;
 	p->bytes = bytes;
 	s->inflight_bytes += bytes;
 	s->hx->inflight_bytes += bytes;
@@ -65,7 +66,7 @@ static struct pending *pending_find(struct he_session *s, uint64_t tag)
 
 void session_frames_reject(struct he_session *s, uint8_t type, int32_t code, const char *why)
 {
-	struct pending *p = pending_add(s, 0);
+	struct pending *p = pending_add(s, type, 0);
 
 	he_guest_log(s->peer, "%s rejected (%s): %s", hxfr_type_name(type),
 		     hxfr_error_name(code), why ? why : "");
@@ -131,7 +132,7 @@ static void on_result(void *owner, uint64_t tag, struct he_au *au, int32_t code,
 	} else if (code == 0) {
 		p->reply[0] = response_prefix(NULL, p->pts_ns, true);
 	} else {
-		p->reply[0] = session_error_bytes(s, HXFR_FRAME_REQUEST, code, why);
+		p->reply[0] = session_error_bytes(s, p->type, code, why);
 	}
 	p->ready = true;
 	flush_pending(s);
@@ -210,7 +211,7 @@ static void submit(struct he_session *s, uint8_t type, struct he_frame *frame, u
 		return;
 	}
 	session_ensure_stream(s);
-	p = pending_add(s, bytes);
+	p = pending_add(s, type, bytes);
 	p->pts_ns = f->pts_ns;
 	s->frames++;
 	if (he_stream_submit(s->stream, f, p->tag) < 0) {

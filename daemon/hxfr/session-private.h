@@ -14,10 +14,15 @@
 
 #define MAX_ERRORS_IN_ROW 64
 #define READ_BUDGET (8u << 20)     /* bytes read per wakeup, for fairness */
+#define MESSAGE_BUDGET 64u          /* messages handled per wakeup, for fairness */
 #define WRITE_STALL_S 30           /* no write progress for this long: close */
-#define GUEST_QUEUE_MAX (64u << 20) /* replies a guest leaves unread: close */
+#define QUEUE_MAX (64u << 20)       /* bytes of output a peer leaves unread: close */
+#define OUT_CHUNK_OVERHEAD 128u     /* bookkeeping per queued chunk, counted in QUEUE_MAX */
 #define MAX_CONTROL_PAYLOAD 4096u   /* every message but FRAME_REQUEST is smaller */
 #define LASTING_STALL_S 2           /* lasting channel: a partial message is dropped */
+#define MIN_MESSAGE_RATE (64u << 10) /* bytes/s a message must arrive at, on average */
+#define PONG_RATE 100u              /* PONGs per second (and burst); more PINGs are ignored */
+#define PING_FLOOD_S 5              /* PINGs over the rate this many seconds running: close */
 
 /* One queued piece of output. */
 struct out_chunk {
@@ -29,6 +34,7 @@ struct out_chunk {
 /* A frame request waiting for its reply, in request order. */
 struct pending {
 	uint64_t tag;
+	uint8_t type;       /* FRAME_REQUEST or FRAME_SHM: named in an ERROR reply */
 	uint64_t bytes;     /* counted in the in-flight quotas */
 	int64_t pts_ns;
 	bool ready;
@@ -42,6 +48,8 @@ struct he_session {
 	uint32_t id;
 	int fd;
 	char *peer;
+	char *peer_address; /* TCP, vsock: counted against max_peer_sessions */
+	bool local_owner;   /* unix socket, peer runs as hostencd's user or root */
 	GSource *io;
 	gpointer io_tag;
 	GSource *timer;
@@ -52,7 +60,8 @@ struct he_session {
 	uint8_t hdr[HXFR_HEADER_SIZE];
 	size_t hdr_got;
 	struct hxfr_header h;
-	uint8_t *payload;   /* NULL while discarding */
+	uint8_t *payload;   /* NULL while discarding; control for control messages */
+	uint8_t control[MAX_CONTROL_PAYLOAD]; /* no allocation per small message */
 	size_t payload_got;
 	bool in_payload, discard;
 	int32_t discard_code;
@@ -60,11 +69,21 @@ struct he_session {
 	int64_t msg_start_us;
 	int64_t last_progress_us;
 	uint64_t resync_skipped; /* bytes skipped since the last good header */
-	uint64_t reserved;  /* payload bytes counted in hx->inflight_bytes */
+	uint64_t reserved;  /* frame payload bytes received so far, counted in
+			       hx->inflight_bytes */
+	uint32_t message_budget; /* messages left in this wakeup */
+	int64_t connected_us;
+	int64_t last_active_us;  /* last message, or last time it had work in flight */
+	uint64_t messages;       /* complete messages received */
+	uint32_t pong_tokens;
+	int64_t pong_refill_us;
+	uint32_t pings_ignored;  /* over PONG_RATE since the last timer tick */
+	uint32_t flood_s;        /* ticks in a row with PINGs ignored */
 
 	/* output */
 	GQueue out;
-	size_t out_bytes;
+	size_t out_bytes;   /* bytes not yet written */
+	size_t out_cost;    /* memory they take: whole chunks plus OUT_CHUNK_OVERHEAD each */
 	int64_t last_write_us;
 	bool close_after_flush;
 
@@ -81,7 +100,7 @@ struct he_session {
 	uint32_t bitrate, fps_num, fps_den; /* CONFIG_REQ, for a stream made later */
 	GQueue pending;
 	uint64_t next_tag;
-	uint64_t inflight_bytes;
+	uint64_t inflight_bytes;    /* payload bytes of its queued inline frames */
 	uint32_t errors_in_row;
 	uint64_t frames, errors;
 	const char *path_used;

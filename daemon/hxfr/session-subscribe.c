@@ -26,7 +26,7 @@ static int deliver(struct he_output *o, struct he_au *au, bool replay)
 
 	if (s->closing)
 		return -EPIPE;
-	if (s->out_bytes > s->hx->cfg.output_queue)
+	if (s->out_cost > s->hx->cfg.output_queue)
 		return -EAGAIN;
 	n = hxfr_build_frame_response(buf, sizeof(buf), (uint16_t)s->sub_id,
 				      replay ? HXFR_FLAG_REPLAYED : 0, &r);
@@ -51,7 +51,7 @@ static bool ready(struct he_output *o)
 {
 	struct he_session *s = from_output(o);
 
-	return !s->closing && s->out_bytes <= s->hx->cfg.output_queue / 2;
+	return !s->closing && s->out_cost <= s->hx->cfg.output_queue / 2;
 }
 
 const struct he_output_impl session_output_impl = {

@@ -43,6 +43,21 @@ static void update_io(struct he_session *s)
 
 /* ---- output ------------------------------------------------------------- */
 
+/* What a queued chunk costs in memory: all of its bytes (a partly written
+ * one too) and the bookkeeping around them. A peer's queue is bounded by
+ * this, so that many tiny replies cannot take more than their size says. */
+static size_t chunk_cost(GBytes *bytes)
+{
+	return g_bytes_get_size(bytes) + OUT_CHUNK_OVERHEAD;
+}
+
+static void chunk_free(struct he_session *s, struct out_chunk *c)
+{
+	s->out_cost -= chunk_cost(c->bytes);
+	g_bytes_unref(c->bytes);
+	g_free(c);
+}
+
 /* Write as much as the socket takes; never blocks. */
 static int flush_out(struct he_session *s)
 {
@@ -82,8 +97,7 @@ static int flush_out(struct he_session *s)
 				he_stats_record(&s->stats, HE_STAGE_SEND,
 						he_now_us() - c->au_encoded_us);
 			g_queue_pop_head(&s->out);
-			g_bytes_unref(c->bytes);
-			g_free(c);
+			chunk_free(s, c);
 		}
 	}
 	update_io(s);
@@ -106,11 +120,14 @@ void session_send(struct he_session *s, GBytes *chunk, int64_t au_encoded_us)
 	if (g_queue_is_empty(&s->out))
 		s->last_write_us = g_get_monotonic_time();
 	s->out_bytes += g_bytes_get_size(chunk);
+	s->out_cost += chunk_cost(chunk);
 	g_queue_push_tail(&s->out, c);
-	if (!s->subscribed && s->out_bytes > GUEST_QUEUE_MAX) {
-		he_guest_log(s->peer, "does not read its replies (%zu bytes queued): closing",
-			     s->out_bytes);
-		session_close_later(s, "reply queue over its bound");
+	/* Every session, subscribers too: their access units stop at the
+	 * output queue bound, this catches replies to its own messages. */
+	if (s->out_cost > QUEUE_MAX) {
+		he_guest_log(s->peer, "does not read what it is sent (%zu bytes queued): closing",
+			     s->out_cost);
+		session_close_later(s, "output queue over its bound");
 		return;
 	}
 	if (flush_out(s) < 0)
@@ -165,8 +182,7 @@ static void trim_output(struct he_session *s)
 		struct out_chunk *c = l->data;
 
 		s->out_bytes -= g_bytes_get_size(c->bytes) - c->off;
-		g_bytes_unref(c->bytes);
-		g_free(c);
+		chunk_free(s, c);
 		g_queue_delete_link(&s->out, l);
 		l = next;
 	}
@@ -199,8 +215,17 @@ void session_reset(struct he_session *s, const char *why)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-/* A payload being received counts against the in-flight limit too, so
- * that many sessions sending headers only cannot pin memory. */
+/* A frame's payload is a block of its own; a control message's is in
+ * s->control. */
+static void payload_free(struct he_session *s)
+{
+	if (s->payload != s->control)
+		g_free(s->payload);
+	s->payload = NULL;
+}
+
+/* The bytes of a frame payload being received count against the
+ * in-flight limit as they arrive (announcing a size pins nothing). */
 static void release_reservation(struct he_session *s)
 {
 	s->hx->inflight_bytes -= s->reserved;
@@ -237,10 +262,8 @@ void he_session_destroy(struct he_session *s)
 	session_drop_stream(s);
 	session_frames_clear(s);
 	he_shm_unref(s->shm);
-	while ((c = g_queue_pop_head(&s->out))) {
-		g_bytes_unref(c->bytes);
-		g_free(c);
-	}
+	while ((c = g_queue_pop_head(&s->out)))
+		chunk_free(s, c);
 	if (s->io) {
 		g_source_destroy(s->io);
 		g_source_unref(s->io);
@@ -249,7 +272,7 @@ void he_session_destroy(struct he_session *s)
 		g_source_destroy(s->timer);
 		g_source_unref(s->timer);
 	}
-	g_free(s->payload);
+	payload_free(s);
 	release_reservation(s);
 	close(s->fd);
 	hxfr_session_removed(s->hx, s);
@@ -257,6 +280,7 @@ void he_session_destroy(struct he_session *s)
 	if (s->machine)
 		hxfr_machine_unref(s->machine);
 	g_free(s->peer);
+	g_free(s->peer_address);
 	g_free(s);
 }
 
@@ -274,10 +298,15 @@ static void message_done(struct he_session *s)
 {
 	struct hxfr_msg msg = { .hdr = s->h, .payload = s->payload,
 				.total = HXFR_HEADER_SIZE + (size_t)s->h.payload_size };
-	uint8_t *payload = s->payload;
+	/* a frame's payload passes to the dispatcher; s->control stays */
+	uint8_t *payload = s->payload == s->control ? NULL : s->payload;
 
 	release_reservation(s);
-	he_stats_record(&s->stats, HE_STAGE_RECEIVE, g_get_monotonic_time() - s->msg_start_us);
+	s->messages++;
+	s->last_active_us = g_get_monotonic_time();
+	if (s->message_budget)
+		s->message_budget--;
+	he_stats_record(&s->stats, HE_STAGE_RECEIVE, s->last_active_us - s->msg_start_us);
 	he_stats_add(&s->stats, HE_COUNT_BYTES_IN, msg.total);
 	s->payload = NULL;
 	s->in_payload = false;
@@ -299,11 +328,47 @@ static void message_done(struct he_session *s)
 			session_error(s, s->h.type, s->discard_code, s->discard_why);
 		return;
 	}
-	/* payload ownership passes to the dispatcher */
 	session_dispatch(s, &msg, payload);
 }
 
-/* A header is complete: check the frame and get a buffer for the payload. */
+/* A frame's pixels: within the session's share and, as far as is known
+ * now, the host's limit; its bytes are counted as they arrive. */
+static void frame_payload_start(struct he_session *s)
+{
+	struct he_hxfr *hx = s->hx;
+	uint64_t size = s->h.payload_size;
+
+	if (s->inflight_bytes + size > hx->cfg.max_session_bytes) {
+		discard(s, HXFR_ERR_LIMIT, "over this session's share of the host's bytes in "
+			"flight (--max-session-bytes); frame not accepted");
+		return;
+	}
+	if (hx->inflight_bytes + size > hx->cfg.max_inflight_bytes) {
+		discard(s, HXFR_ERR_LIMIT, "host's bytes-in-flight limit reached; frame not accepted");
+		return;
+	}
+	s->payload = g_try_malloc(size);
+	if (!s->payload)
+		discard(s, HXFR_ERR_LIMIT, "host out of memory for this message");
+}
+
+/* Frame bytes arrived: they count now. Past the host's limit the rest of
+ * the frame is read and dropped and the frame refused. */
+static void hold_bytes(struct he_session *s, size_t n)
+{
+	if (s->hx->inflight_bytes + n > s->hx->cfg.max_inflight_bytes) {
+		g_clear_pointer(&s->payload, g_free);
+		release_reservation(s);
+		discard(s, HXFR_ERR_LIMIT, "host's bytes-in-flight limit reached; frame not accepted");
+		return;
+	}
+	s->reserved += n;
+	s->hx->inflight_bytes += n;
+}
+
+/* A header is complete: check the frame and get a buffer for the payload.
+ * Control messages (at most MAX_CONTROL_PAYLOAD) are never counted against
+ * the bytes in flight, so that HELLO or SUBSCRIBE always get through. */
 static int header_done(struct he_session *s)
 {
 	struct hxfr_msg msg;
@@ -321,21 +386,14 @@ static int header_done(struct he_session *s)
 		discard(s, 0, NULL); /* skipped without storing it */
 		return 0;
 	}
-	if (s->h.type != HXFR_FRAME_REQUEST && s->h.payload_size > MAX_CONTROL_PAYLOAD) {
+	if (s->h.type == HXFR_FRAME_REQUEST) {
+		frame_payload_start(s);
+		return 0;
+	}
+	if (s->h.payload_size > MAX_CONTROL_PAYLOAD)
 		discard(s, HXFR_ERR_INVALID_MSG, "payload size does not match the message layout");
-		return 0;
-	}
-	if (s->hx->inflight_bytes + s->h.payload_size > s->hx->cfg.max_inflight_bytes) {
-		discard(s, HXFR_ERR_LIMIT, "host's bytes-in-flight limit reached; frame not accepted");
-		return 0;
-	}
-	s->payload = g_try_malloc(s->h.payload_size);
-	if (!s->payload) {
-		discard(s, HXFR_ERR_LIMIT, "host out of memory for this message");
-		return 0;
-	}
-	s->reserved = s->h.payload_size;
-	s->hx->inflight_bytes += s->reserved;
+	else
+		s->payload = s->control;
 	return 0;
 }
 
@@ -412,6 +470,8 @@ static int consume(struct he_session *s, size_t n)
 			return res;
 	} else {
 		s->payload_got += n;
+		if (s->payload && s->h.type == HXFR_FRAME_REQUEST)
+			hold_bytes(s, n);
 	}
 	if (s->in_payload && s->payload_got == s->h.payload_size)
 		message_done(s);
@@ -422,7 +482,8 @@ static void read_input(struct he_session *s)
 {
 	size_t budget = READ_BUDGET;
 
-	while (budget > 0 && !s->closing) {
+	s->message_budget = MESSAGE_BUDGET;
+	while (budget > 0 && s->message_budget > 0 && !s->closing) {
 		ssize_t r = read_some(s);
 		int res;
 
@@ -465,7 +526,7 @@ static gboolean on_io(gint fd, GIOCondition cond, gpointer data)
 
 static void drop_partial(struct he_session *s)
 {
-	g_clear_pointer(&s->payload, g_free);
+	payload_free(s);
 	release_reservation(s);
 	s->hdr_got = 0;
 	s->payload_got = 0;
@@ -473,27 +534,119 @@ static void drop_partial(struct he_session *s)
 	s->discard = false;
 }
 
+/* ---- timers ------------------------------------------------------------- */
+
+static int64_t usec(uint32_t seconds)
+{
+	return (int64_t)seconds * G_USEC_PER_SEC;
+}
+
+/* A message must arrive within the idle timeout or at MIN_MESSAGE_RATE on
+ * average, whichever is longer: a trickle cannot keep one open forever. */
+static int64_t message_deadline_us(const struct he_session *s)
+{
+	int64_t size = s->in_payload ? (int64_t)s->h.payload_size : 0;
+
+	return MAX(usec(s->hx->cfg.idle_timeout_s), size * G_USEC_PER_SEC / MIN_MESSAGE_RATE);
+}
+
+static void check_partial(struct he_session *s, int64_t now)
+{
+	int64_t stalled = now - s->last_progress_us;
+	bool late = now - s->msg_start_us > message_deadline_us(s);
+
+	/* A lasting channel stays; only the partial message goes. */
+	if (s->machine) {
+		if (!late && stalled <= usec(LASTING_STALL_S))
+			return;
+		he_guest_log(s->peer, "%s: dropping the partial message (the channel stays)",
+			     late ? "message arriving too slowly" : "stalled mid-message");
+		drop_partial(s);
+	} else if (stalled > usec(s->hx->cfg.idle_timeout_s)) {
+		he_guest_log(s->peer, "stalled mid-message for %us: closing",
+			     s->hx->cfg.idle_timeout_s);
+		session_close_later(s, "stalled mid-message");
+	} else if (late) {
+		he_guest_log(s->peer, "message arriving too slowly (under %u KiB/s): closing",
+			     MIN_MESSAGE_RATE >> 10);
+		session_close_later(s, "message arriving too slowly");
+	}
+}
+
+/* A VM's channel is QEMU's for the VM's life, and a local process of
+ * hostencd's own user could stop hostencd anyway: neither is timed out for
+ * saying nothing. */
+static bool exempt_from_idle(const struct he_session *s)
+{
+	return s->machine || s->local_owner;
+}
+
+static bool has_work(struct he_session *s)
+{
+	return !g_queue_is_empty(&s->pending) || !g_queue_is_empty(&s->out) || s->subscribed ||
+	       (s->stream && he_stream_outputs(s->stream) > 0);
+}
+
+/* Slots are not held by connections that do nothing: no first message in
+ * time, or no message and nothing in flight for the session idle timeout. */
+static void check_idle(struct he_session *s, int64_t now)
+{
+	const struct he_hxfr_config *cfg = &s->hx->cfg;
+	bool mid = s->hdr_got || s->in_payload;
+
+	if (exempt_from_idle(s))
+		return;
+	if (s->messages == 0 && now - s->connected_us > usec(cfg->handshake_timeout_s)) {
+		he_guest_log(s->peer, "no complete message within %us of connecting: closing",
+			     cfg->handshake_timeout_s);
+		session_close_later(s, "handshake timeout");
+		return;
+	}
+	if (mid || has_work(s)) {
+		s->last_active_us = now;
+		return;
+	}
+	if (cfg->session_idle_timeout_s &&
+	    now - s->last_active_us > usec(cfg->session_idle_timeout_s)) {
+		he_guest_log(s->peer, "idle for %us: closing", cfg->session_idle_timeout_s);
+		session_close_later(s, "idle");
+	}
+}
+
+/* PINGs past PONG_RATE were ignored (see on_ping); a peer that keeps that
+ * up is flooding. */
+static void check_ping_flood(struct he_session *s)
+{
+	if (!s->pings_ignored) {
+		s->flood_s = 0;
+		return;
+	}
+	if (s->flood_s++ == 0)
+		he_guest_log(s->peer, "sends more than %u PINGs a second: ignoring the excess",
+			     PONG_RATE);
+	s->pings_ignored = 0;
+	if (s->flood_s >= PING_FLOOD_S) {
+		he_guest_log(s->peer, "PING flood for %ds: closing", PING_FLOOD_S);
+		session_close_later(s, "PING flood");
+	}
+}
+
 static gboolean on_timer(gpointer data)
 {
 	struct he_session *s = data;
 	int64_t now = g_get_monotonic_time();
-	bool mid = s->hdr_got || s->in_payload;
 
-	/* A stall timer: a slow but steady large frame is not cut off. */
-	if (mid && s->machine && now - s->last_progress_us > LASTING_STALL_S * G_USEC_PER_SEC) {
-		he_guest_log(s->peer, "stalled mid-message for %ds: dropping the partial "
-			     "message (the channel stays)", LASTING_STALL_S);
-		drop_partial(s);
-	} else if (mid && now - s->last_progress_us > (int64_t)s->hx->cfg.idle_timeout_s * G_USEC_PER_SEC) {
-		he_guest_log(s->peer, "stalled mid-message for %us: closing",
-			     s->hx->cfg.idle_timeout_s);
-		session_close_later(s, "stalled mid-message");
-	} else if (!g_queue_is_empty(&s->out) &&
-		   now - s->last_write_us > (int64_t)WRITE_STALL_S * G_USEC_PER_SEC) {
+	check_ping_flood(s);
+	if (!s->closing && (s->hdr_got || s->in_payload))
+		check_partial(s, now);
+	if (!s->closing)
+		check_idle(s, now);
+	if (!s->closing && !g_queue_is_empty(&s->out) && now - s->last_write_us > usec(WRITE_STALL_S))
 		session_close_later(s, "peer stopped reading");
-	}
 	return G_SOURCE_CONTINUE;
 }
+
+/* ---- creation ----------------------------------------------------------- */
 
 static void set_socket_options(int fd)
 {
@@ -507,35 +660,97 @@ static void set_socket_options(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-struct he_session *he_session_create(struct he_hxfr *hx, int fd, const char *peer,
+/* The peer of unix socket @p fd runs as hostencd's user or as root. */
+static bool peer_is_owner(int fd)
+{
+	uid_t uid;
+#ifdef SO_PEERCRED
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	uid = cred.uid;
+#else
+	gid_t gid;
+
+	if (getpeereid(fd, &uid, &gid) < 0)
+		return false;
+#endif
+	return uid == 0 || uid == geteuid();
+}
+
+/* Tell a peer it cannot have a session, and close. */
+static void refuse(int fd, const struct he_peer *peer, const char *message, const char *log)
+{
+	uint8_t buf[HXFR_HEADER_SIZE + HXFR_ERROR_SIZE];
+	struct hxfr_error e = { .code = HXFR_ERR_LIMIT };
+
+	g_strlcpy(e.message, message, sizeof(e.message));
+	if (hxfr_build_error(buf, sizeof(buf), 0, &e) > 0)
+		(void)!send(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
+	he_guest_log(peer->name, "refused: %s", log);
+	close(fd);
+}
+
+static uint32_t sessions_from(struct he_hxfr *hx, const char *address)
+{
+	uint32_t n = 0;
+
+	for (GList *l = hx->sessions; l; l = l->next) {
+		struct he_session *o = l->data;
+
+		n += o->peer_address && strcmp(o->peer_address, address) == 0;
+	}
+	return n;
+}
+
+/* The session limit, and for TCP and vsock the limit per peer address:
+ * one peer cannot take every slot. */
+static bool admit(struct he_hxfr *hx, int fd, const struct he_peer *peer)
+{
+	g_autofree char *log = NULL;
+	uint32_t n;
+
+	if (hx->n_sessions >= hx->cfg.max_sessions) {
+		log = g_strdup_printf("%u sessions already", hx->n_sessions);
+		refuse(fd, peer, "host session limit reached", log);
+		return false;
+	}
+	if (!peer->address || !hx->cfg.max_peer_sessions)
+		return true;
+	n = sessions_from(hx, peer->address);
+	if (n < hx->cfg.max_peer_sessions)
+		return true;
+	log = g_strdup_printf("%u sessions from %s already", n, peer->address);
+	refuse(fd, peer, "host limit of sessions from one address reached", log);
+	return false;
+}
+
+struct he_session *he_session_create(struct he_hxfr *hx, int fd, const struct he_peer *peer,
 				     struct hxfr_machine *machine)
 {
 	struct he_session *s;
 
-	if (hx->n_sessions >= hx->cfg.max_sessions) {
-		uint8_t buf[HXFR_HEADER_SIZE + HXFR_ERROR_SIZE];
-		struct hxfr_error e = { .code = HXFR_ERR_LIMIT };
-
-		g_strlcpy(e.message, "host session limit reached", sizeof(e.message));
-		if (hxfr_build_error(buf, sizeof(buf), 0, &e) > 0)
-			(void)!send(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
-		he_guest_log(peer, "refused: %u sessions already", hx->n_sessions);
-		close(fd);
+	if (!admit(hx, fd, peer))
 		return NULL;
-	}
 	set_socket_options(fd);
 	s = g_new0(struct he_session, 1);
 	s->hx = hx;
 	s->machine = machine ? hxfr_machine_ref(machine) : NULL;
 	s->id = hx->next_session_id++;
 	s->fd = fd;
-	s->peer = g_strdup(peer);
+	s->peer = g_strdup(peer->name);
+	s->peer_address = g_strdup(peer->address);
+	s->local_owner = !machine && peer->transport == HE_TRANSPORT_UNIX && peer_is_owner(fd);
 	s->scanout_id = UINT32_MAX;
 	s->max_inflight = hx->cfg.max_inflight;
 	s->paths = HXFR_PATH_INLINE | HXFR_PATH_GPU_HANDLE; /* Helix until HELLO */
 	s->output.impl = &session_output_impl;
 	s->path_used = "idle";
-	s->last_write_us = g_get_monotonic_time();
+	s->connected_us = s->last_active_us = s->last_write_us = g_get_monotonic_time();
+	s->pong_tokens = PONG_RATE;
+	s->pong_refill_us = s->connected_us;
 	g_queue_init(&s->out);
 	g_queue_init(&s->pending);
 	he_stats_init(&s->stats);
@@ -547,7 +762,8 @@ struct he_session *he_session_create(struct he_hxfr *hx, int fd, const char *pee
 	g_source_set_callback(s->timer, on_timer, s, NULL);
 	g_source_attach(s->timer, NULL);
 	hxfr_session_added(hx, s);
-	g_info("session %u: %s connected", s->id, peer);
+	g_info("session %u: %s connected%s", s->id, peer->name,
+	       s->local_owner ? " (hostencd's own user)" : "");
 	return s;
 }
 

@@ -12,16 +12,29 @@
 #include "hxfr-server.h"
 
 struct he_session;
+struct hxfr_machine;
+
+enum he_transport {
+	HE_TRANSPORT_TCP,
+	HE_TRANSPORT_UNIX,
+	HE_TRANSPORT_VSOCK,
+};
+
+/** Who is at the other end of an accepted connection. */
+struct he_peer {
+	enum he_transport transport;
+	const char *name;    /**< for logs: "tcp:127.0.0.1:4242" */
+	const char *address; /**< what sessions per peer are counted by: an IP (an
+				  IPv6 /64), a vsock CID; NULL for unix sockets */
+};
 
 /**
  * Take over connected socket @p fd (made non-blocking here; the session
- * closes it). @p peer describes the peer for logs ("tcp:127.0.0.1:4242").
- * Returns NULL (and closes @p fd) when the session limit is reached.
+ * closes it). @p machine: the machine the connection belongs to, or NULL
+ * (a ref is taken). Returns NULL (and closes @p fd) when the session limit
+ * or the limit per peer address is reached.
  */
-struct hxfr_machine;
-
-/** @p machine: the machine the connection belongs to, or NULL (a ref is taken). */
-struct he_session *he_session_create(struct he_hxfr *hx, int fd, const char *peer,
+struct he_session *he_session_create(struct he_hxfr *hx, int fd, const struct he_peer *peer,
 				     struct hxfr_machine *machine);
 /** Close at once, dropping queued output. */
 void he_session_destroy(struct he_session *s);

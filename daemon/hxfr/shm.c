@@ -112,6 +112,9 @@ struct he_shm *he_shm_attach(struct he_shm_regions *r, const struct hxfr_shm_att
 		*why = "host cannot map the shared region";
 		goto out;
 	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->offset = req->ring_offset;
 	if (hxfr_ring_header_read(s->base, s->size, &s->ring, why) < 0) {
 		he_shm_unref(s);
 		s = NULL;
@@ -126,6 +129,12 @@ struct he_shm *he_shm_attach(struct he_shm_regions *r, const struct hxfr_shm_att
 out:
 	close(fd);
 	return s;
+}
+
+bool he_shm_overlaps(const struct he_shm *a, const struct he_shm *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->offset < b->offset + b->size &&
+	       b->offset < a->offset + a->size;
 }
 
 struct he_shm *he_shm_ref(struct he_shm *s)

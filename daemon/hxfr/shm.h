@@ -7,6 +7,8 @@
 
 #include <glib.h>
 #include <hxfr/hxfr.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 /** One attached ring: a read-only mapping of [ring_offset, +ring_size). */
 struct he_shm {
@@ -17,6 +19,9 @@ struct he_shm {
 	struct hxfr_ring_header ring; /**< validated copy, never re-read */
 	void *map;              /**< mmap address (page aligned) */
 	size_t map_len;
+	dev_t dev;              /**< the region's file ... */
+	ino_t ino;
+	uint64_t offset;        /**< ... and where in it the ring starts */
 };
 
 /** Named regions, from --shm NAME=PATH (the HXFR module owns one table). */
@@ -39,6 +44,8 @@ guint he_shm_regions_count(const struct he_shm_regions *r);
  */
 struct he_shm *he_shm_attach(struct he_shm_regions *r, const struct hxfr_shm_attach *req,
 			     uint64_t max_size, int32_t *code, const char **why);
+/** Whether @p a and @p b share a byte of the same file. */
+bool he_shm_overlaps(const struct he_shm *a, const struct he_shm *b);
 struct he_shm *he_shm_ref(struct he_shm *s);
 void he_shm_unref(struct he_shm *s);
 

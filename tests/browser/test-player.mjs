@@ -529,7 +529,8 @@ test('/stats is JSON and /metrics is Prometheus text, with frames counted', asyn
 		await waitPainted(page, 5000);
 		// Wheel events reach the server (the pattern does not draw them; the
 		// viewer's input counter shows them).
-		const { client } = await hook(page);
+		const { viewer: number, client } = await hook(page);
+		assert.ok(Number.isInteger(number), `the viewer's number in the server's init: ${number}`);
 		const box = await page.locator('#screen').boundingBox();
 		await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
 		await page.mouse.wheel(0, 120);
@@ -545,8 +546,10 @@ test('/stats is JSON and /metrics is Prometheus text, with frames counted', asyn
 		const frameKeys = Object.keys(src).filter((k) => /frames/.test(k) && typeof src[k] === 'number');
 		assert.ok(frameKeys.length > 0, `frame counters in ${Object.keys(src)}`);
 		assert.ok(frameKeys.every((k) => src[k] > 0), `all of ${frameKeys.map((k) => `${k}=${src[k]}`)} > 0`);
-		const viewer = (stats.viewers || []).find((v) => v.client === client);
+		const viewer = (stats.viewers || []).find((v) => v.viewer === number);
 		assert.ok(viewer, `this page's viewer in /stats: ${JSON.stringify(stats.viewers)}`);
+		// its client id is not published: whoever knows it could pose as the page
+		assert.ok(!JSON.stringify(stats).includes(client), 'no client id in /stats');
 		assert.ok(viewer.sent > 0, `access units sent to the page: ${viewer.sent}`);
 		assert.ok(viewer.input_events >= 2, `input events from the page (moves, 2 wheels): ${viewer.input_events}`);
 
@@ -571,17 +574,36 @@ test('/stats is JSON and /metrics is Prometheus text, with frames counted', asyn
 	});
 });
 
-test('a second page with the same client id supersedes the first (4000, no reconnect)', async () => {
+/** The client id and secret the page keeps for its reconnects. */
+function identity(page) {
+	return page.evaluate(() => [sessionStorage.getItem('hostenc.client'),
+				    sessionStorage.getItem('hostenc.secret')]);
+}
+
+function withIdentity([id, secret]) {
+	return {
+		initScript: {
+			fn: ([i, s]) => {
+				sessionStorage.setItem('hostenc.client', i);
+				if (s) sessionStorage.setItem('hostenc.secret', s);
+			},
+			arg: [id, secret],
+		},
+	};
+}
+
+test('a second page with the same client id and secret supersedes the first (4000, no reconnect)', async () => {
 	await withDaemon({}, async (d) => {
 		const first = await openPage(browser);
 		await first.goto(d.url);
 		await waitPainted(first, 5000);
 		const { client } = await hook(first);
+		const [id, secret] = await identity(first);
+		assert.equal(id, client);
+		assert.match(secret || '', /^[0-9a-f]{32}$/, 'the secret from the server\'s init is kept');
 
-		// Same client id in the second page's sessionStorage, as a duplicated tab would have.
-		const second = await openPage(browser, {
-			initScript: { fn: (id) => sessionStorage.setItem('hostenc.client', id), arg: client },
-		});
+		// Same id and secret in the second page's sessionStorage, as a duplicated tab would have.
+		const second = await openPage(browser, withIdentity([id, secret]));
 		await second.goto(d.url);
 		await waitPainted(second, 5000);
 		assert.equal((await hook(second)).client, client);
@@ -602,6 +624,31 @@ test('a second page with the same client id supersedes the first (4000, no recon
 		assert.equal((await hook(second)).state, 'streaming', 'the second page keeps streaming');
 		await closePage(first);
 		await closePage(second);
+	});
+});
+
+test('a page with only another viewer\'s client id (no secret) gets its own and closes nobody', async () => {
+	await withDaemon({}, async (d) => {
+		const first = await openPage(browser);
+		await first.goto(d.url);
+		await waitPainted(first, 5000);
+		const [id] = await identity(first);
+
+		for (const secret of [null, '0'.repeat(32)]) {
+			const other = await openPage(browser, withIdentity([id, secret]));
+			await other.goto(d.url);
+			await waitPainted(other, 5000);
+			const h = await hook(other);
+			assert.notEqual(h.client, id, 'the server gave the other page an id of its own');
+			assert.equal((await identity(other))[0], h.client, 'and the page keeps it');
+			const n = (await hook(first)).painted;
+			await waitPainted(first, 3000, n);
+			const h1 = await hook(first);
+			assert.equal(h1.state, 'streaming', 'the first page keeps streaming');
+			assert.equal(h1.connects, 1, 'the first page was never disconnected');
+			await closePage(other);
+		}
+		await closePage(first);
 	});
 });
 

@@ -520,6 +520,25 @@ static void test_input_cap(void)
 	he_stream_destroy(s);
 }
 
+/* Viewers' messages are admitted per stream before anyone parses them. */
+static void test_input_admit(void)
+{
+	struct he_stream_env env;
+	struct he_stream_params p = { .id = 3, .name = "admit" };
+	struct he_stream *s;
+	unsigned admitted = 0;
+
+	he_stream_env_defaults(&env);
+	env.encoder = "fake-sw";
+	s = he_stream_create(&env, &p);
+	for (unsigned i = 0; i < 3 * HE_STREAM_INPUT_PER_SECOND; i++)
+		admitted += he_stream_input_admit(s);
+	g_assert_cmpuint(admitted, ==, HE_STREAM_INPUT_PER_SECOND);
+	g_usleep(G_USEC_PER_SEC + 20000);
+	g_assert_true(he_stream_input_admit(s));
+	he_stream_destroy(s);
+}
+
 static void test_fallback_order(void)
 {
 	g_autoptr(GError) err = NULL;
@@ -568,6 +587,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/core/stream/owner-results", test_owner_results);
 	g_test_add_func("/core/stream/idr-coalesced", test_idr_coalesced);
 	g_test_add_func("/core/stream/input-cap", test_input_cap);
+	g_test_add_func("/core/stream/input-admit", test_input_admit);
 	g_test_add_func("/core/stream/fallback-order", test_fallback_order);
 	rc = g_test_run();
 	he_encoder_impls_override(NULL);

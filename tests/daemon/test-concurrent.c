@@ -73,8 +73,10 @@ static gpointer worker_main(gpointer data)
 
 static void test_sixteen(void)
 {
+	/* all from 127.0.0.1: over the default limit per peer address */
+	static const char *const args[] = { "--max-sessions-per-peer=16", NULL };
 	struct tc_region *region = tc_region_new((uint64_t)SESSIONS * RING_SIZE);
-	struct th_options o = { .shm_spec = region->path };
+	struct th_options o = { .shm_spec = region->path, .args = args };
 	struct th_daemon *d = th_daemon_start(&o);
 	struct worker w[SESSIONS];
 	unsigned gate = 0;

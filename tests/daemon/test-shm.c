@@ -337,6 +337,116 @@ static void test_named_region(void)
 	tc_region_free(r2);
 }
 
+/* The reply to SHM_ATTACH: the status, or the ERROR code with its
+ * message in @p why. */
+static int32_t attach_why(struct tc_conn *c, const struct tc_ring *ring, char *why, size_t n)
+{
+	struct hxfr_shm_attach a = { .ring_offset = ring->offset, .ring_size = ring->size,
+				     .ring_id = ring->id };
+	uint8_t buf[HXFR_HEADER_SIZE + HXFR_SHM_ATTACH_SIZE];
+	struct tc_msg msg;
+	struct hxfr_error e;
+
+	why[0] = '\0';
+	g_assert_cmpint(hxfr_build_shm_attach(buf, sizeof(buf), 0, &a), ==, sizeof(buf));
+	tc_send_ok(c, buf, sizeof(buf));
+	g_assert_cmpint(tc_recv(c, TH_TIMEOUT_MS, &msg), ==, 1);
+	if (msg.m.hdr.type != HXFR_ERROR) {
+		g_assert_cmpuint(msg.m.hdr.type, ==, HXFR_SHM_ATTACH_RESP);
+		tc_msg_clear(&msg);
+		return HXFR_ERR_OK;
+	}
+	g_assert_cmpint(hxfr_decode_error(&msg.m, &e, NULL), ==, 0);
+	g_assert_cmpuint(e.offending_type, ==, HXFR_SHM_ATTACH);
+	g_strlcpy(why, e.message, n);
+	tc_msg_clear(&msg);
+	return e.code;
+}
+
+/* A ring is bound to one session at a time. Another session that attaches
+ * the same range (it copied the ring_id from the shared memory it can
+ * read), or one overlapping it, is refused; a range of its own is fine,
+ * and the ring is free again once its session is gone. */
+static void test_ring_bound(void)
+{
+	struct tc_region *r = tc_region_new(RING_OFFSET + 2 * RING_SIZE + 4096);
+	struct th_daemon *d = start_with(r, NULL);
+	struct tc_conn *owner = tc_connect_tcp(d->port), *other = tc_connect_tcp(d->port);
+	struct hxfr_hello_resp hr;
+	struct tc_stream st;
+	struct tc_ring ring, overlap, own;
+	char why[256];
+
+	tc_stream_init(&st);
+	tc_ring_init(&ring, r, RING_OFFSET, RING_SIZE, SLOTS, SLOT_SIZE);
+	tc_hello(owner, HXFR_PATH_SHM, 4, "owner", &hr);
+	tc_hello(other, HXFR_PATH_SHM, 4, "other", &hr);
+	g_assert_cmpint(tc_shm_attach(owner, &ring, ""), ==, HXFR_ERR_OK);
+	good_frame(owner, &st, &ring, 1);
+
+	/* the same ring, its id copied */
+	g_assert_cmpint(attach_why(other, &ring, why, sizeof(why)), ==, HXFR_ERR_SHM);
+	g_test_message("same ring: %s", why);
+	g_assert_nonnull(strstr(why, "in use by another session"));
+	/* a ring of its own laid out inside the owner's range */
+	tc_ring_init(&overlap, r, RING_OFFSET + RING_SIZE - 8192, 8192 + 4096, 1, 4096);
+	g_assert_cmpint(attach_why(other, &overlap, why, sizeof(why)), ==, HXFR_ERR_SHM);
+	g_assert_nonnull(strstr(why, "in use by another session"));
+	/* a range of its own */
+	tc_ring_init(&own, r, RING_OFFSET + RING_SIZE + 4096, RING_SIZE, SLOTS, SLOT_SIZE);
+	g_assert_cmpint(tc_shm_attach(other, &own, ""), ==, HXFR_ERR_OK);
+	/* the owner may attach its ring again */
+	tc_ring_init(&ring, r, RING_OFFSET, RING_SIZE, SLOTS, SLOT_SIZE);
+	g_assert_cmpint(tc_shm_attach(owner, &ring, ""), ==, HXFR_ERR_OK);
+	good_frame(owner, &st, &ring, 2);
+
+	/* the owner goes: the range is free (once the host noticed) */
+	tc_close(owner);
+	for (int64_t deadline = g_get_monotonic_time() + TH_TIMEOUT_MS * 1000ll;;) {
+		int32_t res = attach_why(other, &ring, why, sizeof(why));
+
+		if (res == HXFR_ERR_OK)
+			break;
+		g_assert_cmpint(res, ==, HXFR_ERR_SHM);
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(20000);
+	}
+	tc_stream_clear(&st);
+	tc_stream_init(&st);
+	good_frame(other, &st, &ring, 3);
+	tc_stream_clear(&st);
+	tc_close(other);
+	th_daemon_stop(d);
+	tc_region_free(r);
+}
+
+/* A FRAME_SHM that fails after it was accepted (the encoder refuses a
+ * picture under 16x16) is answered by an ERROR that names FRAME_SHM, the
+ * type of the request, not FRAME_REQUEST. */
+static void test_error_type(void)
+{
+	struct tc_region *r = tc_region_new(REGION_SIZE);
+	struct th_daemon *d = start_with(r, NULL);
+	struct tc_conn *c = tc_connect_tcp(d->port);
+	struct hxfr_frame_shm f = { .format = HXFR_FMT_NV12, .width = 8, .height = 8,
+				    .stride = { 8, 8 }, .plane_offset = { 0, 64 } };
+	struct hxfr_hello_resp hr;
+	struct tc_stream st;
+	struct tc_ring ring;
+
+	tc_stream_init(&st);
+	tc_ring_init(&ring, r, RING_OFFSET, RING_SIZE, SLOTS, SLOT_SIZE);
+	tc_hello(c, HXFR_PATH_SHM, 4, "test-shm-error-type", &hr);
+	g_assert_cmpint(tc_shm_attach(c, &ring, ""), ==, HXFR_ERR_OK);
+	tc_send_frame_shm_desc(c, &f);
+	g_assert_cmpint(tc_expect_error(c, HXFR_FRAME_SHM), ==, HXFR_ERR_ENCODE_FAILED);
+	good_frame(c, &st, &ring, 1);
+	tc_stream_clear(&st);
+	tc_close(c);
+	th_daemon_stop(d);
+	tc_region_free(r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -345,5 +455,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/shm/errors", test_errors);
 	g_test_add_func("/shm/header-copy", test_header_copy);
 	g_test_add_func("/shm/named-region", test_named_region);
+	g_test_add_func("/shm/ring-bound", test_ring_bound);
+	g_test_add_func("/shm/error-type", test_error_type);
 	return g_test_run();
 }

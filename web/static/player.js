@@ -148,15 +148,21 @@ class Samples {
 	clear() { this.a = []; }
 }
 
+function stored(key) {
+	try { return sessionStorage.getItem(key); } catch { return null; /* storage disabled */ }
+}
+
+function store(key, value) {
+	try { sessionStorage.setItem(key, value); } catch { /* keep it for this load */ }
+}
+
 function makeClientId() {
-	const key = 'hostenc.client';
-	let id = null;
-	try { id = sessionStorage.getItem(key); } catch { /* storage disabled */ }
+	let id = stored('hostenc.client');
 	if (!id) {
 		id = (crypto.randomUUID ? crypto.randomUUID()
 			: Array.from(crypto.getRandomValues(new Uint8Array(16)),
 				(b) => b.toString(16).padStart(2, '0')).join(''));
-		try { sessionStorage.setItem(key, id); } catch { /* keep it for this load */ }
+		store('hostenc.client', id);
 	}
 	return id;
 }
@@ -169,11 +175,17 @@ function fmt(v, digits = 1) {
 // State and the test hook
 // ---------------------------------------------------------------------------
 
-const clientId = makeClientId();
+// The client id names this tab's viewer; the secret the server gave it
+// proves that a new connection is this tab's own, so that it replaces the
+// old one (4000 for the old). Both come back in the server's init (the
+// server may give another id), and are kept for this tab's reconnects.
+let clientId = makeClientId();
+let clientSecret = stored('hostenc.secret');
 
 const hook = {
 	state: 'starting',   // starting|connecting|waiting|streaming|stalled|backoff|hidden|superseded|unauthorized|unsupported|error
 	client: clientId,
+	viewer: null,        // this connection's number in /stats (from the server's init)
 	source: sourceId,
 	painted: 0,          // frames drawn on the canvas (all connections)
 	paintedThisConnection: 0,
@@ -698,6 +710,7 @@ function wsUrl() {
 	u.search = '';
 	u.searchParams.set('source', sourceId);
 	u.searchParams.set('client', clientId);
+	if (clientSecret) u.searchParams.set('secret', clientSecret);
 	if (token) u.searchParams.set('token', token);
 	return u.href;
 }
@@ -742,7 +755,6 @@ function connect() {
 		setState('waiting', 'connected, waiting for video…');
 		sock.send(JSON.stringify({
 			type: 'init',
-			client: clientId,
 			codecs: supportedCodecs,
 			width: canvas.clientWidth || canvas.width,
 			height: canvas.clientHeight || canvas.height,
@@ -883,6 +895,13 @@ window.addEventListener('resize', () => scheduleRemoteSize());
 
 function onServerInit(m) {
 	hook.server = m;
+	if (typeof m.client === 'string' && typeof m.secret === 'string') {
+		clientId = hook.client = m.client;
+		clientSecret = m.secret;
+		store('hostenc.client', clientId);
+		store('hostenc.secret', clientSecret);
+	}
+	hook.viewer = m.viewer ?? null;
 	if (m.resizable && !lastAskedSize) scheduleRemoteSize(0);
 	const w = m.width | 0, h = m.height | 0;
 	if (Number.isFinite(m.server_time_us) && !Number.isFinite(bestRttMs))

@@ -1,8 +1,77 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The optional access token, from the query or an Authorization header. */
+/* Who may ask: the Host a request names (DNS rebinding), the Origin of a
+ * page that opens a WebSocket, the optional access token from the query or
+ * an Authorization header. */
+#include <gio/gio.h>
 #include <string.h>
 
 #include "web-private.h"
+
+bool web_secret_equal(const char *given, const char *secret)
+{
+	size_t n = strlen(secret), m = strlen(given);
+	unsigned diff = m != n;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char g = i < m ? (unsigned char)given[i] : 0;
+
+		diff |= g ^ (unsigned char)secret[i];
+	}
+	return diff == 0;
+}
+
+/* The name in a Host header, lower case, without port, brackets or a
+ * final dot; NULL when there is none. */
+static char *host_name(const char *header)
+{
+	const char *end;
+	char *name;
+
+	if (header[0] == '[') {
+		end = strchr(header, ']');
+		if (!end)
+			return NULL;
+		header++;
+	} else if (g_hostname_is_ip_address(header)) {
+		end = header + strlen(header); /* an IPv6 address without brackets */
+	} else {
+		end = strrchr(header, ':');
+		if (!end)
+			end = header + strlen(header);
+	}
+	if (end > header && end[-1] == '.')
+		end--;
+	if (end == header)
+		return NULL;
+	name = g_ascii_strdown(header, end - header);
+	return name;
+}
+
+/*
+ * A page of another site can make the browser resolve its own name to this
+ * machine (DNS rebinding) and then read this server's answers as its own:
+ * its requests name that site in Host. An IP address there means the page
+ * was opened by address (its origin is that address, not another site);
+ * a name must be localhost or one --allow-host gives.
+ */
+bool web_host_allowed(struct he_web *w, SoupServerMessage *msg)
+{
+	const char *host = soup_message_headers_get_one(
+		soup_server_message_get_request_headers(msg), "Host");
+	g_autofree char *name = NULL;
+
+	if (!host) /* HTTP/1.0, not a browser: browsers always send one */
+		return true;
+	name = host_name(host);
+	if (!name)
+		return false;
+	if (g_hostname_is_ip_address(name) || g_str_equal(name, "localhost"))
+		return true;
+	for (char **a = w->allow_hosts; a && *a; a++)
+		if (g_str_equal(*a, "*") || g_ascii_strcasecmp(*a, name) == 0)
+			return true;
+	return false;
+}
 
 /* The origin a page of this server has: the scheme and the Host it was asked for. */
 static bool same_origin(SoupServerMessage *msg, const char *origin)
@@ -46,5 +115,5 @@ bool web_authorized(struct he_web *w, SoupServerMessage *msg, GHashTable *query)
 					    "Authorization");
 	if (!given && auth && g_str_has_prefix(auth, "Bearer "))
 		given = auth + 7;
-	return given && strcmp(given, w->token) == 0;
+	return given && web_secret_equal(given, w->token);
 }

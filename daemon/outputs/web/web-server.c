@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* HTTP routing: static files, stats endpoints, the WebSocket upgrade and
- * the optional token. */
+/* HTTP routing: the Host check, static files, stats endpoints, the
+ * WebSocket upgrade and the optional token. */
 #define G_LOG_DOMAIN "hostenc.web"
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "web-private.h"
 
@@ -33,12 +38,61 @@ static void respond_text(SoupServerMessage *msg, guint status, const char *text)
 					 strlen(text));
 }
 
-/* Serves a file under the root; refuses anything that would leave it. */
+/* A static file is small: the page, its script and style. */
+#define STATIC_MAX_BYTES (16u << 20)
+
+/* @p path is @p root or below it (both resolved). */
+static bool inside(const char *root, const char *path)
+{
+	size_t n = strlen(root);
+
+	if (strncmp(path, root, n) != 0)
+		return false;
+	return path[n] == '/' || (n && root[n - 1] == '/');
+}
+
+/* The contents of a regular file, read through one descriptor: what was
+ * checked is what is read (no FIFO or device is even opened blocking). */
+static char *load_regular(const char *path, gsize *len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	g_autofree char *buf = NULL;
+	struct stat st;
+	gsize got = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > STATIC_MAX_BYTES)
+		goto fail;
+	buf = g_malloc((gsize)st.st_size + 1);
+	while (got < (gsize)st.st_size) {
+		ssize_t n = read(fd, buf + got, (gsize)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		got += (gsize)n;
+	}
+	close(fd);
+	*len = got;
+	return g_steal_pointer(&buf);
+
+	/* ERRORS */
+fail:
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Serves a regular file under the root. The path is resolved, links and
+ * all, and must still be under the resolved root: a link that points out
+ * of the root is not followed there, and nothing but a regular file is
+ * served.
+ */
 static void serve_static(struct he_web *w, SoupServerMessage *msg, const char *path)
 {
-	g_autoptr(GFile) root = g_file_new_for_path(w->root);
-	g_autoptr(GFile) file = NULL;
-	g_autofree char *contents = NULL;
+	g_autofree char *joined = NULL, *real = NULL, *contents = NULL;
 	gsize len = 0;
 
 	if (strcmp(path, "/") == 0)
@@ -47,9 +101,11 @@ static void serve_static(struct he_web *w, SoupServerMessage *msg, const char *p
 		respond_text(msg, SOUP_STATUS_BAD_REQUEST, "bad path\n");
 		return;
 	}
-	file = g_file_resolve_relative_path(root, path + 1);
-	if (!g_file_has_prefix(file, root) ||
-	    !g_file_load_contents(file, NULL, &contents, &len, NULL, NULL)) {
+	if (w->root_real) {
+		joined = g_build_filename(w->root_real, path + 1, NULL);
+		real = realpath(joined, NULL);
+	}
+	if (!real || !inside(w->root_real, real) || !(contents = load_regular(real, &len))) {
 		respond_text(msg, SOUP_STATUS_NOT_FOUND, "not found\n");
 		return;
 	}
@@ -91,6 +147,29 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 	serve_static(w, msg, path);
 }
 
+/* Every request, first: a name this server does not go by is another
+ * site's page that had its name resolve here (DNS rebinding). */
+static bool refuse_host(SoupServerMessage *msg, struct he_web *w)
+{
+	const char *host = soup_message_headers_get_one(
+		soup_server_message_get_request_headers(msg), "Host");
+
+	if (web_host_allowed(w, msg))
+		return false;
+	g_info("refused a request for Host '%s' from %s", host,
+	       soup_server_message_get_remote_host(msg));
+	respond_text(msg, SOUP_STATUS_MISDIRECTED_REQUEST,
+		     "this server does not go by the name in Host: open it by its IP address or "
+		     "localhost, or start hostencd with --allow-host NAME\n");
+	return true;
+}
+
+static void on_early(SoupServer *server, SoupServerMessage *msg, const char *path,
+		     GHashTable *query, gpointer data)
+{
+	refuse_host(msg, data);
+}
+
 /*
  * Before the WebSocket handshake: a page from another site must not drive
  * the machine (cross-site WebSocket hijacking), so the Origin, when the
@@ -105,6 +184,8 @@ static void on_ws_early(SoupServer *server, SoupServerMessage *msg, const char *
 	const char *why = NULL;
 	guint status = 0;
 
+	if (refuse_host(msg, w))
+		return;
 	if (!web_origin_allowed(w, msg)) {
 		status = SOUP_STATUS_FORBIDDEN;
 		why = "cross-origin WebSocket refused: open the page from this server, or start "
@@ -120,15 +201,58 @@ static void on_ws_early(SoupServer *server, SoupServerMessage *msg, const char *
 	respond_text(msg, status, why);
 }
 
-static void on_websocket(SoupServer *server, SoupServerMessage *msg, const char *path,
-			 SoupWebsocketConnection *conn, gpointer data)
+static const struct web_guard_limits viewer_limits = {
+	.max_message = VIEWER_MAX_INPUT,
+	.frames_per_s = VIEWER_FRAMES_PER_S,
+	.frames_burst = VIEWER_FRAMES_BURST,
+	.control_per_s = VIEWER_CONTROL_PER_S,
+	.control_burst = VIEWER_CONTROL_BURST,
+	.turn_bytes = VIEWER_TURN_BYTES,
+};
+
+/*
+ * The 101 went out: the connection becomes a viewer's WebSocket, read
+ * through the guard (web-guard.c). Done here rather than by libsoup's
+ * WebSocket handler, which would give the socket to libsoup unguarded and
+ * agree to permessage-deflate (a small frame inflating to any size; and
+ * video does not compress).
+ */
+static void on_upgraded(SoupServerMessage *msg, gpointer data)
 {
 	struct he_web *w = data;
-	GUri *uri = soup_server_message_get_uri(msg);
+	GUri *uri = g_uri_ref(soup_server_message_get_uri(msg));
 	const char *q = g_uri_get_query(uri);
 	g_autoptr(GHashTable) query = q ? soup_form_decode(q) : NULL;
+	const char *origin = soup_message_headers_get_one(
+		soup_server_message_get_request_headers(msg), "Origin");
+	g_autoptr(GIOStream) base = NULL, guarded = NULL;
+	g_autoptr(SoupWebsocketConnection) conn = NULL;
 
-	web_viewer_accept(w, msg, conn, query);
+	g_object_ref(msg);
+	base = soup_server_message_steal_connection(msg);
+	if (base) {
+		guarded = web_guard_stream_new(base, &viewer_limits);
+		conn = soup_websocket_connection_new(guarded, uri, SOUP_WEBSOCKET_CONNECTION_SERVER,
+						     origin, NULL, NULL);
+		web_viewer_accept(w, msg, conn, query);
+	}
+	g_uri_unref(uri);
+	g_object_unref(msg);
+}
+
+static void on_ws_request(SoupServer *server, SoupServerMessage *msg, const char *path,
+			  GHashTable *query, gpointer data)
+{
+	if (strcmp(soup_server_message_get_method(msg), "GET") != 0 ||
+	    !soup_websocket_server_check_handshake(msg, NULL, NULL, NULL, NULL)) {
+		respond_text(msg, SOUP_STATUS_BAD_REQUEST, "WebSocket upgrade expected\n");
+		return;
+	}
+	/* "Connection: Upgrade", not the "close" every answer starts with
+	 * (web-conns.c); no extension offered: the answer names none */
+	soup_message_headers_remove(soup_server_message_get_response_headers(msg), "Connection");
+	if (soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL))
+		g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_upgraded), data);
 }
 
 static gboolean split_address(const char *address, char **host, guint16 *port, GError **err)
@@ -173,6 +297,11 @@ static gboolean start_listening(struct he_web *w, const char *address, GError **
 		g_prefix_error(err, "--http %s: ", address);
 		return FALSE;
 	}
+	if (!g_inet_address_get_is_loopback(
+		    g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(sa))) &&
+	    !w->allow_hosts)
+		g_message("web: open the page by IP address; by a DNS name only with "
+			  "--allow-host NAME (other names get 421)");
 	uris = soup_server_get_uris(w->server);
 	if (uris) {
 		w->url = g_uri_to_string(uris->data);
@@ -192,13 +321,21 @@ struct he_web *he_web_create(const struct he_web_config *cfg, struct he_registry
 	w->root = g_strdup(cfg->root);
 	w->encoder = g_strdup(cfg->encoder);
 	w->allow_origins = g_strdupv((char **)cfg->allow_origins);
+	w->allow_hosts = g_strdupv((char **)cfg->allow_hosts);
 	w->output_queue = cfg->output_queue;
+	w->max_connections = cfg->max_connections ? cfg->max_connections : HE_WEB_MAX_CONNECTIONS;
+	w->idle_timeout_s = cfg->idle_timeout_s ? cfg->idle_timeout_s : HE_WEB_IDLE_TIMEOUT_S;
+	w->root_real = realpath(cfg->root, NULL);
+	if (!w->root_real)
+		g_warning("web: static files %s: %s; the page will not be found", cfg->root,
+			  g_strerror(errno));
 	w->viewers_by_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	w->server = soup_server_new("server-header", "hostencd", NULL);
 	soup_server_add_handler(w->server, NULL, on_request, w, NULL);
+	soup_server_add_early_handler(w->server, NULL, on_early, w, NULL);
+	soup_server_add_handler(w->server, "/ws/stream", on_ws_request, w, NULL);
 	soup_server_add_early_handler(w->server, "/ws/stream", on_ws_early, w, NULL);
-	soup_server_add_websocket_handler(w->server, "/ws/stream", NULL, NULL, on_websocket, w,
-					  NULL);
+	web_conns_start(w);
 	if (!start_listening(w, cfg->address, err)) {
 		he_web_destroy(w);
 		return NULL;
@@ -216,11 +353,14 @@ void he_web_destroy(struct he_web *w)
 		soup_server_disconnect(w->server);
 		g_object_unref(w->server);
 	}
+	web_conns_stop(w);
 	g_hash_table_destroy(w->viewers_by_client);
 	g_free(w->token);
 	g_free(w->root);
+	free(w->root_real);
 	g_free(w->encoder);
 	g_strfreev(w->allow_origins);
+	g_strfreev(w->allow_hosts);
 	g_free(w->url);
 	g_free(w);
 }

@@ -99,8 +99,9 @@ static void add_viewer(JsonBuilder *b, struct he_viewer *v)
 
 	web_viewer_info(v, &info);
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "client");
-	json_builder_add_string_value(b, info.client);
+	/* its number, not its client id: that would let anyone who reads
+	 * this pose as the page */
+	add_counter(b, "viewer", info.index);
 	json_builder_set_member_name(b, "peer");
 	json_builder_add_string_value(b, info.peer);
 	add_counter(b, "source", info.stream_id);
@@ -110,6 +111,7 @@ static void add_viewer(JsonBuilder *b, struct he_viewer *v)
 	add_counter(b, "bytes", info.bytes);
 	add_counter(b, "queued_bytes", info.queued);
 	add_counter(b, "input_events", info.input_events);
+	add_counter(b, "input_dropped", info.input_dropped);
 	json_builder_end_object(b);
 }
 
@@ -206,6 +208,13 @@ static void label(GString *out, const char *v)
 static void metric_header(GString *out, const char *name, const char *type, const char *help)
 {
 	g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void metric_u64(GString *out, const char *name, const char *type, const char *help,
+		       uint64_t v)
+{
+	metric_header(out, name, type, help);
+	g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n", name, v);
 }
 
 /* One sample of every per-source family, taken once per source. */
@@ -305,6 +314,14 @@ void web_stats_metrics(struct he_web *w, SoupServerMessage *msg)
 	g_string_append_printf(out, "hostenc_viewers %u\n", g_list_length(w->viewers));
 	metric_header(out, "hostenc_viewers_total", "counter", "Browser viewers accepted since start");
 	g_string_append_printf(out, "hostenc_viewers_total %" G_GUINT64_FORMAT "\n", w->viewers_total);
+	metric_u64(out, "hostenc_web_connections", "gauge",
+		   "Connections open on the web port (HTTP and WebSocket)", web_conns_count(w));
+	metric_u64(out, "hostenc_web_connections_refused_total", "counter",
+		   "Web connections closed on arrival: --max-web-connections were open",
+		   w->conns_refused);
+	metric_u64(out, "hostenc_web_connections_timed_out_total", "counter",
+		   "Web connections closed after --web-idle-timeout without a request or data",
+		   w->conns_timed_out);
 	g_list_free(sources);
 	len = out->len;
 	text = g_string_free(out, FALSE);

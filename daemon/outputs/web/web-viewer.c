@@ -17,12 +17,15 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "web-private.h"
 
 #define INPUT_PER_SECOND 1000
 #define INIT_TIMEOUT_S 10
+#define CLIENT_ID_MAX 64
+#define SECRET_BYTES 16
 
 struct he_viewer {
 	struct he_output output;
@@ -30,6 +33,8 @@ struct he_viewer {
 	SoupWebsocketConnection *conn;
 	GSocket *sock;
 	char *client;
+	char secret[2 * SECRET_BYTES + 1]; /* proves a page's later connection is its own */
+	uint64_t index;
 	char *peer;
 	uint32_t stream_id;
 	bool attached, closing;
@@ -40,7 +45,7 @@ struct he_viewer {
 	uint64_t handed, acked_base, sent_aus, bytes;
 	int64_t input_window;
 	uint32_t input_in_window;
-	uint64_t input_events;
+	uint64_t texts, input_events, input_dropped;
 	guint init_timer;
 	guint free_idle;
 };
@@ -119,6 +124,8 @@ static void send_init(struct he_viewer *v, struct he_au *au)
 	text = g_strdup_printf("{\"type\":\"init\",\"source\":%u,\"name\":\"%s\",\"codec\":\"%s\","
 			       "\"width\":%u,\"height\":%u,\"fps\":%.3g,\"encoder\":\"%s\","
 			       "\"hardware\":%s,\"input\":%s,\"resizable\":%s,\"pointer\":\"%s\","
+			       "\"client\":\"%s\",\"secret\":\"%s\","
+			       "\"viewer\":%" G_GUINT64_FORMAT ","
 			       "\"server_time_us\":%" G_GINT64_FORMAT "}",
 			       info.id, info.name, au->format->codec, au->width, au->height,
 			       info.fps > 0 ? info.fps : 30.0, info.encoder,
@@ -126,7 +133,7 @@ static void send_init(struct he_viewer *v, struct he_au *au)
 			       he_stream_has_input(v->output.stream) ? "true" : "false",
 			       he_stream_can_resize(v->output.stream) ? "true" : "false",
 			       he_stream_pointer_absolute(v->output.stream) ? "absolute" : "relative",
-			       he_now_us());
+			       v->client, v->secret, v->index, he_now_us());
 	send_text(v, text);
 	g_clear_pointer(&v->format_sent, he_video_format_unref);
 	v->format_sent = he_video_format_ref(au->format);
@@ -316,15 +323,43 @@ static void viewer_destroy(struct he_viewer *v)
 	g_free(v);
 }
 
+/* The stream's share: its viewers together send at most so many a second.
+ * A viewer's first message (its init) is not held to it, so that others'
+ * flood cannot keep a new viewer from joining. */
+static bool stream_admits(struct he_viewer *v)
+{
+	struct he_stream *s = v->output.stream ? v->output.stream
+					       : he_registry_find(v->w->reg, v->stream_id);
+
+	return v->texts++ == 0 || !s || he_stream_input_admit(s);
+}
+
 static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer data)
 {
 	struct he_viewer *v = data;
 	gsize len;
 	const char *text = g_bytes_get_data(message, &len);
 
-	/* The rate is checked before any parsing: a flood costs a counter. */
-	if (type == SOUP_WEBSOCKET_DATA_TEXT && !v->closing && input_allowed(v))
-		handle_text(v, text, len);
+	if (type != SOUP_WEBSOCKET_DATA_TEXT || v->closing)
+		return;
+	/* The rates are checked before any parsing: a flood costs counters. */
+	if (!input_allowed(v) || !stream_admits(v)) {
+		v->input_dropped++;
+		return;
+	}
+	handle_text(v, text, len);
+}
+
+/* The guard (web-guard.c) or libsoup refused what the peer sent; libsoup
+ * closes the connection next. */
+static void on_error(SoupWebsocketConnection *conn, GError *error, gpointer data)
+{
+	struct he_viewer *v = data;
+
+	if (error->domain == SOUP_WEBSOCKET_ERROR)
+		g_message("viewer %s (%s): %s: closing", v->client, v->peer, error->message);
+	else
+		g_info("viewer %s (%s): %s", v->client, v->peer, error->message);
 }
 
 static gboolean free_idle(gpointer data)
@@ -358,14 +393,72 @@ static gboolean init_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void supersede(struct he_web *w, const char *client)
+/* Random bytes as hex, from the kernel's generator. */
+static void random_hex(char *out, size_t bytes)
 {
-	struct he_viewer *old = g_hash_table_lookup(w->viewers_by_client, client);
+	uint8_t buf[SECRET_BYTES];
+	size_t got = 0;
 
-	if (!old)
-		return;
-	g_hash_table_remove(w->viewers_by_client, client);
-	close_viewer(old, WS_CLOSE_SUPERSEDED, "superseded by a newer connection of this client");
+	g_assert(bytes <= sizeof(buf));
+	while (got < bytes) {
+		ssize_t n = getrandom(buf + got, bytes - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		g_assert(n > 0); /* Linux 3.17 or later */
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < bytes; i++)
+		g_snprintf(out + 2 * i, 3, "%02x", buf[i]);
+}
+
+static bool valid_client_id(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (!n || n > CLIENT_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isalnum(id[i]) && id[i] != '-' && id[i] != '_')
+			return false;
+	return true;
+}
+
+/*
+ * The client id the page asked for, and whether this connection replaces
+ * an older one of the same page (4000 for the old one). Only the secret
+ * the server gave that page proves it: an id alone, seen anywhere, does
+ * not let another connection close a viewer; it gets an id of its own.
+ */
+static void assign_client(struct he_viewer *v, const char *client, const char *secret)
+{
+	struct he_web *w = v->w;
+	bool valid = valid_client_id(client);
+	struct he_viewer *old = valid ? g_hash_table_lookup(w->viewers_by_client, client) : NULL;
+
+	if (old && secret && web_secret_equal(secret, old->secret)) {
+		g_free(v->client);
+		v->client = g_strdup(client);
+		memcpy(v->secret, old->secret, sizeof(v->secret));
+		g_hash_table_remove(w->viewers_by_client, client);
+		close_viewer(old, WS_CLOSE_SUPERSEDED,
+			     "superseded by a newer connection of this client");
+	} else if (valid && !old) {
+		g_free(v->client);
+		v->client = g_strdup(client);
+	} else if (old) {
+		g_info("viewer %s (%s): client id %s is another viewer's and no secret proves it "
+		       "this one's: a viewer of its own", v->client, v->peer, client);
+	}
+	g_hash_table_insert(w->viewers_by_client, g_strdup(v->client), v);
+}
+
+static char *random_client_id(void)
+{
+	char *id = g_malloc(2 * SECRET_BYTES + 1);
+
+	random_hex(id, SECRET_BYTES);
+	return id;
 }
 
 void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketConnection *conn,
@@ -374,6 +467,7 @@ void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketCo
 	struct he_viewer *v = g_new0(struct he_viewer, 1);
 	const char *src = query ? g_hash_table_lookup(query, "source") : NULL;
 	const char *client = query ? g_hash_table_lookup(query, "client") : NULL;
+	const char *secret = query ? g_hash_table_lookup(query, "secret") : NULL;
 	guint64 id = 0;
 	bool ok;
 
@@ -385,15 +479,16 @@ void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketCo
 	if (v->sock)
 		g_socket_set_option(v->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 	v->peer = g_strdup(soup_server_message_get_remote_host(msg));
-	v->client = client && *client && strlen(client) <= 128 ? g_strdup(client)
-							       : g_uuid_string_random();
+	v->client = random_client_id();
+	random_hex(v->secret, SECRET_BYTES);
 	v->acked_base = acked_bytes(v, &ok);
 	web_input_init(&v->input);
 	w->viewers = g_list_prepend(w->viewers, v);
-	w->viewers_total++;
+	v->index = ++w->viewers_total;
 	soup_websocket_connection_set_max_incoming_payload_size(conn, VIEWER_MAX_INPUT);
 	soup_websocket_connection_set_keepalive_interval(conn, 5);
 	g_signal_connect(conn, "message", G_CALLBACK(on_message), v);
+	g_signal_connect(conn, "error", G_CALLBACK(on_error), v);
 	g_signal_connect(conn, "closed", G_CALLBACK(on_closed), v);
 	if (!web_authorized(w, msg, query)) {
 		close_viewer(v, WS_CLOSE_UNAUTHORIZED, "bad or missing token");
@@ -411,8 +506,7 @@ void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketCo
 		close_viewer(v, WS_CLOSE_UNKNOWN_SOURCE, "unknown source");
 		return;
 	}
-	supersede(w, v->client);
-	g_hash_table_insert(w->viewers_by_client, g_strdup(v->client), v);
+	assign_client(v, client, secret);
 	v->init_timer = g_timeout_add_seconds(INIT_TIMEOUT_S, init_timeout, v);
 	g_info("viewer %s (%s): connected to stream %u", v->client, v->peer, v->stream_id);
 }
@@ -430,7 +524,7 @@ void web_viewers_close_all(struct he_web *w)
 void web_viewer_info(struct he_viewer *v, struct he_viewer_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->client = v->client;
+	out->index = v->index;
 	out->peer = v->peer;
 	out->stream_id = v->stream_id;
 	out->sent_aus = v->sent_aus;
@@ -439,4 +533,5 @@ void web_viewer_info(struct he_viewer *v, struct he_viewer_info *out)
 	out->bytes = v->bytes;
 	out->queued = undelivered(v);
 	out->input_events = v->input_events;
+	out->input_dropped = v->input_dropped;
 }

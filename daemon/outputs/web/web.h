@@ -18,8 +18,14 @@ struct he_web_config {
 	const char *root;         /**< directory of the static files */
 	const char *encoder;      /**< the daemon's encoder, for /stats */
 	const char *const *allow_origins; /**< other origins whose pages may connect ("*": any) */
+	const char *const *allow_hosts;   /**< Host names besides localhost ("*": any) */
 	uint32_t output_queue;    /**< bytes a viewer may have undelivered before resync */
+	uint32_t max_connections; /**< web connections at once (0: HE_WEB_MAX_CONNECTIONS) */
+	uint32_t idle_timeout_s;  /**< close one idle this long (0: HE_WEB_IDLE_TIMEOUT_S) */
 };
+
+#define HE_WEB_MAX_CONNECTIONS 256
+#define HE_WEB_IDLE_TIMEOUT_S 30
 
 /** @p hx may be NULL (no sessions in /stats). NULL with @p err on failure. */
 struct he_web *he_web_create(const struct he_web_config *cfg, struct he_registry *reg,
