@@ -59,6 +59,7 @@ GST_DEBUG_CATEGORY (gst_vsock_enc_debug);
 #define DEFAULT_KEY_INT_MAX 0
 #define DEFAULT_CONNECT_TIMEOUT 5000
 #define DEFAULT_IO_TIMEOUT 10000
+#define DEFAULT_KEEPALIVE 30000 /* ms; hostencd closes silent sessions after 120 s */
 /* hostencd queues two frames besides the one it encodes; two in flight
  * overlap the transfer of frame N+1 with the encoding of frame N and never
  * make the host drop one. */
@@ -74,6 +75,7 @@ enum
   PROP_SHM_NAME,
   PROP_STREAM_NAME,
   PROP_POOL,
+  PROP_KEEPALIVE,
   PROP_USE_SHM,
   PROP_BITRATE,
   PROP_KEY_INT_MAX,
@@ -153,6 +155,7 @@ gst_vsock_enc_init (GstVsockEnc * self)
   self->shm_size = DEFAULT_SHM_SIZE;
   self->use_shm = DEFAULT_USE_SHM;
   self->offer_pool = TRUE;
+  self->keepalive = DEFAULT_KEEPALIVE;
   self->bitrate = DEFAULT_BITRATE;
   self->key_int_max = DEFAULT_KEY_INT_MAX;
   self->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
@@ -221,6 +224,9 @@ gst_vsock_enc_set_property (GObject * object, guint prop_id,
       break;
     case PROP_POOL:
       self->offer_pool = g_value_get_boolean (value);
+      break;
+    case PROP_KEEPALIVE:
+      self->keepalive = g_value_get_uint (value);
       break;
     case PROP_STREAM_NAME:
       g_free (self->stream_name);
@@ -317,6 +323,9 @@ gst_vsock_enc_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_POOL:
       g_value_set_boolean (value, self->offer_pool);
       break;
+    case PROP_KEEPALIVE:
+      g_value_set_uint (value, self->keepalive);
+      break;
     case PROP_STREAM_NAME:
       g_value_set_string (value, self->stream_name);
       break;
@@ -401,6 +410,7 @@ copy_settings (GstVsockEnc * self, GError ** err)
   self->address = g_strdup (self->host);
   self->connect_timeout_ms = self->connect_timeout;
   self->io_timeout_ms = self->io_timeout;
+  self->keepalive_ms = self->keepalive;
   self->max_inflight_prop = self->max_inflight;
   if (strlen (self->shm_name) >= HXFR_SHORT_NAME_MAX) {
     g_set_error (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -883,6 +893,13 @@ install_properties (GObjectClass * oc)
       g_param_spec_string ("shm-name", "Region name",
           "Name of the shared region on the host (hostencd --shm NAME=PATH); "
           "empty = its default region", "", rw));
+  g_object_class_install_property (oc, PROP_KEEPALIVE,
+      g_param_spec_uint ("keepalive", "Keepalive interval",
+          "Milliseconds without a message from hostencd after which the "
+          "element says PING, so that a stream that sends no frames (a "
+          "static desktop captured on damage) keeps its session (hostencd "
+          "closes sessions silent for --session-idle-timeout, 120 s)",
+          100, 600000, DEFAULT_KEEPALIVE, rw));
   g_object_class_install_property (oc, PROP_POOL,
       g_param_spec_boolean ("pool", "Offer ring slots upstream",
           "With the shared-memory ring: propose its slots to upstream as "

@@ -71,11 +71,13 @@ struct _GstVsockEnc
   guint key_int_max;
   guint connect_timeout;
   guint io_timeout;
+  guint keepalive;
   guint max_inflight;
 
   /* streaming thread (and start/stop, when nothing streams) */
   gchar *address;               /* host as of start() */
   guint connect_timeout_ms, io_timeout_ms, max_inflight_prop;
+  guint keepalive_ms;           /* idle PING interval, as of start() */
   GstVideoCodecState *input_state;
   GstVideoInfo wire_info;       /* the frame layout HXFR carries */
   guint32 fourcc;

@@ -410,6 +410,13 @@ read_exact (const GstVsockEncLink * link, gint cancel_fd, guint8 * buf,
   return TRUE;
 }
 
+gboolean
+gst_vsock_enc_link_wait_readable (const GstVsockEncLink * link,
+    gint cancel_fd, gint64 deadline_us, GError ** err)
+{
+  return wait_fd (link->fd, POLLIN, cancel_fd, deadline_us, err);
+}
+
 guint8 *
 gst_vsock_enc_link_read_msg (const GstVsockEncLink * link, gint cancel_fd,
     gint64 deadline_us, guint32 max_payload, struct hxfr_msg *msg,

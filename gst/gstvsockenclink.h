@@ -50,6 +50,11 @@ gboolean gst_vsock_enc_link_writev (const GstVsockEncLink * link,
  * (header first), which @msg points into; the caller g_free()s it. NULL
  * with @err on failure, including a framing error (G_IO_ERROR_INVALID_DATA).
  */
+/* Waits until the link has something to read (or hung up): FALSE with
+ * G_IO_ERROR_TIMED_OUT at @deadline_us, or CANCELLED. */
+gboolean gst_vsock_enc_link_wait_readable (const GstVsockEncLink * link,
+    gint cancel_fd, gint64 deadline_us, GError ** err);
+
 guint8 *gst_vsock_enc_link_read_msg (const GstVsockEncLink * link,
     gint cancel_fd, gint64 deadline_us, guint32 max_payload,
     struct hxfr_msg *msg, GError ** err);

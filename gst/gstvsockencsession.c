@@ -342,6 +342,27 @@ dispatch (GstVsockEnc * self, const struct hxfr_msg *msg, guint8 * block,
   return ok;
 }
 
+/* Nothing came from the host for a while: say PING, so that a stream
+ * that sends no frames (a static desktop captured on damage) keeps its
+ * session; hostencd closes sessions that are silent for minutes. Skipped
+ * when a frame is being written (that is activity enough). */
+static void
+idle_ping (GstVsockEnc * self)
+{
+  struct hxfr_ping p = {.has_time = TRUE,
+    .time_ns = gst_vsock_enc_link_now_ns ()
+  };
+  guint8 buf[HXFR_HEADER_SIZE + HXFR_PING_TS_SIZE];
+  struct iovec iov = {.iov_base = buf,.iov_len = sizeof (buf) };
+
+  if (hxfr_build_ping (buf, sizeof (buf), HXFR_PING, 0, &p) != sizeof (buf)
+      || !g_mutex_trylock (&self->wlock))
+    return;
+  (void) gst_vsock_enc_link_writev (&self->link, self->cancel_fd, &iov, 1,
+      g_get_monotonic_time () + G_USEC_PER_SEC, NULL);
+  g_mutex_unlock (&self->wlock);
+}
+
 static gpointer
 reader_main (gpointer data)
 {
@@ -351,10 +372,18 @@ reader_main (gpointer data)
     GError *err = NULL;
     const gchar *why = "malformed message";
     struct hxfr_msg msg;
-    guint8 *block;
+    guint8 *block = NULL;
 
-    block = gst_vsock_enc_link_read_msg (&self->link, self->cancel_fd, -1,
-        HXFR_MAX_PAYLOAD_HARD, &msg, &err);
+    if (gst_vsock_enc_link_wait_readable (&self->link, self->cancel_fd,
+            g_get_monotonic_time () + (gint64) self->keepalive_ms *
+            G_TIME_SPAN_MILLISECOND, &err))
+      block = gst_vsock_enc_link_read_msg (&self->link, self->cancel_fd, -1,
+          HXFR_MAX_PAYLOAD_HARD, &msg, &err);
+    else if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+      g_clear_error (&err);
+      idle_ping (self);
+      continue;
+    }
     if (!block) {
       if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         GST_INFO_OBJECT (self, "connection to hostencd lost: %s",

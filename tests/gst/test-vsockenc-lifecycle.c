@@ -216,6 +216,51 @@ GST_END_TEST
 
 /* hostencd restarts within connect-timeout: the element reconnects, sends
  * again what had no reply, restarts the stream with an IDR, loses nothing. */
+/* A stream that pauses (a static desktop captured on damage) keeps its
+ * session: the element says PING when nothing came for keepalive ms, so
+ * hostencd's idle timeout does not close it. With the keepalive longer
+ * than the host's timeout the session is closed and the element has to
+ * reconnect: the same test with the other outcome. */
+static guint64
+pause_and_count_reconnects (guint keepalive_ms)
+{
+  const gchar *args[] = { "--session-idle-timeout=2", NULL };
+  VtHostOptions ho = {.tcp = TRUE,.args = args };
+  VtHost *host = vt_host_start (&ho);
+  GstElement *e = vt_make_enc (host, FALSE);
+  GstHarness *h;
+  guint64 n;
+
+  g_object_set (e, "keepalive", keepalive_ms, "connect-timeout", 10000, NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=BGRx,width=320,"
+      "height=240,framerate=30/1");
+  for (guint i = 0; i < 6; i++) {
+    GstBuffer *b = vt_make_bgrx (320, 240, i);
+
+    if (i == 3)
+      g_usleep (5 * G_USEC_PER_SEC);    /* nothing to send for 5 s */
+    GST_BUFFER_PTS (b) = i * DUR;
+    GST_BUFFER_DURATION (b) = DUR;
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+  }
+  ck_assert (gst_harness_push_event (h, gst_event_new_eos ()));
+  g_ptr_array_unref (vt_pull_all (h, 6));
+  n = stat_u64 (e, "reconnects");
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  vt_host_stop (host);
+  return n;
+}
+
+GST_START_TEST (test_keepalive)
+{
+  fail_unless_equals_uint64 (pause_and_count_reconnects (500), 0);
+  fail_unless_equals_uint64 (pause_and_count_reconnects (600000), 1);
+}
+
+GST_END_TEST
+
 GST_START_TEST (test_reconnect)
 {
   VtHost *host = vt_host_start (NULL);
@@ -505,6 +550,7 @@ vsockenc_lifecycle_suite (void)
   tcase_add_test (tc, test_frame_errors);
   tcase_add_test (tc, test_host_killed);
   tcase_add_test (tc, test_reconnect);
+  tcase_add_test (tc, test_keepalive);
   tcase_add_test (tc, test_state_cycles);
   tcase_add_test (tc, test_dropped);
   tcase_add_test (tc, test_bitrate_change);
