@@ -75,6 +75,11 @@ int main(int argc, char **argv)
 		he_config_clear(&cfg);
 		return 2;
 	}
+	if (opts.check_config) {
+		printf("hostencd: the configuration is valid\n");
+		he_config_clear(&cfg);
+		return 0;
+	}
 	if (opts.version) {
 		printf("hostencd %s\n", HOSTENC_VERSION);
 		he_config_clear(&cfg);

@@ -21,7 +21,7 @@ struct raw {
 	int max_sessions, max_inflight, idle_timeout, keepalive_fps, pattern_fps, gop;
 	int max_web_connections, web_idle_timeout;
 	gint64 max_payload, max_inflight_bytes, max_shm, bitrate;
-	gboolean no_pattern, no_vms, list_encoders, verbose, version;
+	gboolean no_pattern, no_vms, list_encoders, verbose, version, check_config;
 	/* guest sessions' hardening */
 	int handshake_timeout, session_idle_timeout, max_peer_sessions;
 	gint64 max_session_bytes;
@@ -83,6 +83,42 @@ static void raw_clear(struct raw *r)
 	g_free(r->socket_mode);
 }
 
+/* The keys the file may hold: hostencd's long options that take a value,
+ * and "pattern" (a boolean: the file's form of --no-pattern). */
+static const char *const known_keys[] = {
+	"listen", "shm", "vm-bus", "allow-origin", "allow-host", "encoder", "max-size",
+	"pattern-size", "http", "token", "vm-dir", "max-sessions", "max-inflight",
+	"idle-timeout", "keepalive-fps", "pattern-fps", "gop", "max-web-connections",
+	"web-idle-timeout", "max-payload", "max-inflight-bytes", "max-shm", "bitrate",
+	"handshake-timeout", "session-idle-timeout", "max-sessions-per-peer",
+	"max-session-bytes", "socket-mode", "pattern", NULL,
+};
+
+/* A group or key hostencd does not know is a mistake (a typo would
+ * otherwise silently leave a default in place): name it. */
+static gboolean check_keys(GKeyFile *kf, const char *path, GError **err)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+	g_auto(GStrv) keys = NULL;
+
+	for (char **g = groups; *g; g++)
+		if (strcmp(*g, GROUP) != 0) {
+			g_set_error(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+				    "--config %s: unknown group [%s] (the options go in [%s])",
+				    path, *g, GROUP);
+			return FALSE;
+		}
+	keys = g_key_file_get_keys(kf, GROUP, NULL, NULL);
+	for (char **k = keys; k && *k; k++)
+		if (!g_strv_contains(known_keys, *k)) {
+			g_set_error(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+				    "--config %s: unknown key '%s' (keys are hostencd's long "
+				    "options, see --help)", path, *k);
+			return FALSE;
+		}
+	return TRUE;
+}
+
 static void kf_str(GKeyFile *kf, const char *key, char **dst)
 {
 	char *v = g_key_file_get_string(kf, GROUP, key, NULL);
@@ -93,24 +129,75 @@ static void kf_str(GKeyFile *kf, const char *key, char **dst)
 		g_free(v);
 }
 
-static void kf_int(GKeyFile *kf, const char *key, int *dst)
+/* A value that is not a number is an error, not a silent default. */
+static gboolean kf_number(GKeyFile *kf, const char *key, gint64 *out, GError **err)
 {
+	g_autofree char *text = g_key_file_get_string(kf, GROUP, key, NULL);
 	GError *e = NULL;
-	int v = g_key_file_get_integer(kf, GROUP, key, &e);
 
-	if (!e && *dst < 0)
-		*dst = v;
-	g_clear_error(&e);
+	*out = g_key_file_get_int64(kf, GROUP, key, &e);
+	if (!e)
+		return TRUE;
+	g_set_error(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+		    "%s: '%s' is not a whole number", key, text ? text : "");
+	g_error_free(e);
+	return FALSE;
 }
 
-static void kf_int64(GKeyFile *kf, const char *key, gint64 *dst)
+static gboolean kf_int(GKeyFile *kf, const char *key, int *dst, GError **err)
 {
-	GError *e = NULL;
-	gint64 v = g_key_file_get_int64(kf, GROUP, key, &e);
+	gint64 v;
 
-	if (!e && *dst < 0)
+	if (!g_key_file_has_key(kf, GROUP, key, NULL))
+		return TRUE;
+	if (!kf_number(kf, key, &v, err))
+		return FALSE;
+	if (v < 0 || v > G_MAXINT) {
+		g_set_error(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "%s: %" G_GINT64_FORMAT " is out of range", key, v);
+		return FALSE;
+	}
+	if (*dst < 0)
+		*dst = (int)v;
+	return TRUE;
+}
+
+static gboolean kf_int64(GKeyFile *kf, const char *key, gint64 *dst, GError **err)
+{
+	gint64 v;
+
+	if (!g_key_file_has_key(kf, GROUP, key, NULL))
+		return TRUE;
+	if (!kf_number(kf, key, &v, err))
+		return FALSE;
+	if (v < 0) {
+		g_set_error(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "%s: %" G_GINT64_FORMAT " is out of range", key, v);
+		return FALSE;
+	}
+	if (*dst < 0)
 		*dst = v;
-	g_clear_error(&e);
+	return TRUE;
+}
+
+static gboolean load_numbers(GKeyFile *kf, struct raw *r, GError **err)
+{
+	return kf_int(kf, "max-sessions", &r->max_sessions, err) &&
+	       kf_int(kf, "max-inflight", &r->max_inflight, err) &&
+	       kf_int(kf, "idle-timeout", &r->idle_timeout, err) &&
+	       kf_int(kf, "keepalive-fps", &r->keepalive_fps, err) &&
+	       kf_int(kf, "pattern-fps", &r->pattern_fps, err) &&
+	       kf_int(kf, "gop", &r->gop, err) &&
+	       kf_int(kf, "max-web-connections", &r->max_web_connections, err) &&
+	       kf_int(kf, "web-idle-timeout", &r->web_idle_timeout, err) &&
+	       kf_int(kf, "handshake-timeout", &r->handshake_timeout, err) &&
+	       kf_int(kf, "session-idle-timeout", &r->session_idle_timeout, err) &&
+	       kf_int(kf, "max-sessions-per-peer", &r->max_peer_sessions, err) &&
+	       kf_int64(kf, "max-payload", &r->max_payload, err) &&
+	       kf_int64(kf, "max-inflight-bytes", &r->max_inflight_bytes, err) &&
+	       kf_int64(kf, "max-shm", &r->max_shm, err) &&
+	       kf_int64(kf, "bitrate", &r->bitrate, err) &&
+	       kf_int64(kf, "max-session-bytes", &r->max_session_bytes, err);
 }
 
 static gboolean load_key_file(struct raw *r, GError **err)
@@ -119,6 +206,12 @@ static gboolean load_key_file(struct raw *r, GError **err)
 	GError *e = NULL;
 
 	if (!g_key_file_load_from_file(kf, r->config, G_KEY_FILE_NONE, err)) {
+		g_prefix_error(err, "--config %s: ", r->config);
+		return FALSE;
+	}
+	if (!check_keys(kf, r->config, err))
+		return FALSE;
+	if (!load_numbers(kf, r, err)) {
 		g_prefix_error(err, "--config %s: ", r->config);
 		return FALSE;
 	}
@@ -138,22 +231,6 @@ static gboolean load_key_file(struct raw *r, GError **err)
 	kf_str(kf, "http", &r->http);
 	kf_str(kf, "token", &r->token);
 	kf_str(kf, "vm-dir", &r->vm_dir);
-	kf_int(kf, "max-sessions", &r->max_sessions);
-	kf_int(kf, "max-inflight", &r->max_inflight);
-	kf_int(kf, "idle-timeout", &r->idle_timeout);
-	kf_int(kf, "keepalive-fps", &r->keepalive_fps);
-	kf_int(kf, "pattern-fps", &r->pattern_fps);
-	kf_int(kf, "gop", &r->gop);
-	kf_int(kf, "max-web-connections", &r->max_web_connections);
-	kf_int(kf, "web-idle-timeout", &r->web_idle_timeout);
-	kf_int64(kf, "max-payload", &r->max_payload);
-	kf_int64(kf, "max-inflight-bytes", &r->max_inflight_bytes);
-	kf_int64(kf, "max-shm", &r->max_shm);
-	kf_int64(kf, "bitrate", &r->bitrate);
-	kf_int(kf, "handshake-timeout", &r->handshake_timeout);
-	kf_int(kf, "session-idle-timeout", &r->session_idle_timeout);
-	kf_int(kf, "max-sessions-per-peer", &r->max_peer_sessions);
-	kf_int64(kf, "max-session-bytes", &r->max_session_bytes);
 	kf_str(kf, "socket-mode", &r->socket_mode);
 	if (!r->no_pattern && g_key_file_has_key(kf, GROUP, "pattern", NULL)) {
 		r->no_pattern = !g_key_file_get_boolean(kf, GROUP, "pattern", &e);
@@ -394,6 +471,9 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &r.verbose,
 		  "Log info and debug messages (same as G_MESSAGES_DEBUG=all)", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &r.version, "Print the version and exit", NULL },
+		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &r.check_config,
+		  "Read the command line and --config FILE, say whether they are valid, and exit "
+		  "(0: valid; 2: what is wrong)", NULL },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- host H.264 encoder for VM desktops");
@@ -418,6 +498,7 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 	opts->list_encoders = r.list_encoders;
 	opts->verbose = r.verbose;
 	opts->version = r.version;
+	opts->check_config = r.check_config;
 	raw_clear(&r);
 	return ok ? 0 : -1;
 }

@@ -11,6 +11,7 @@ struct he_options {
 	bool list_encoders;
 	bool verbose;
 	bool version;
+	bool check_config;
 };
 
 /**

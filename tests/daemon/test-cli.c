@@ -117,6 +117,44 @@ static void test_bad_options(void)
 	expect_usage_error(stray, stray_n);
 }
 
+/* The key file: an unknown key or group, or a value that is not a number,
+ * is an error that names it; --check-config says so without starting, and
+ * accepts the example configuration that `meson install` ships. */
+static void test_config_file(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hostenc-cli-XXXXXX", NULL);
+	g_autofree char *conf = g_build_filename(dir, "hostencd.conf", NULL);
+	g_autofree char *opt = g_strdup_printf("--config=%s", conf);
+	g_autofree char *example = g_build_filename(g_getenv("HOSTENC_SOURCE_ROOT"), "data",
+						    "hostencd.conf.example", NULL);
+	g_autofree char *example_opt = g_strdup_printf("--config=%s", example);
+	static const struct {
+		const char *text, *needle;
+	} bad[] = {
+		{ "[hostencd]\nbitrat=1000000\n", "unknown key 'bitrat'" },
+		{ "[hostencd]\nbitrate=abc\n", "bitrate: 'abc' is not a whole number" },
+		{ "[hostencd]\nmax-sessions=-3\n", "max-sessions" },
+		{ "[hostenc]\nbitrate=1000000\n", "unknown group [hostenc]" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		const char *args[] = { opt, "--check-config", NULL };
+		const char *needles[] = { bad[i].needle, conf, NULL };
+
+		g_assert_true(g_file_set_contents(conf, bad[i].text, -1, NULL));
+		expect_usage_error(args, needles);
+	}
+	{
+		const char *args[] = { example_opt, "--check-config", NULL };
+		g_autofree char *out = NULL, *err = NULL;
+
+		g_assert_cmpint(th_run(args, &out, &err), ==, 0);
+		g_assert_nonnull(strstr(out, "valid"));
+	}
+	g_unlink(conf);
+	g_rmdir(dir);
+}
+
 static void test_help_version(void)
 {
 	static const char *const help[] = { "--help", NULL };
@@ -210,6 +248,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli/list-encoders", test_list_encoders);
 	g_test_add_func("/cli/bad-options", test_bad_options);
 	g_test_add_func("/cli/help-version", test_help_version);
+	g_test_add_func("/cli/config-file", test_config_file);
 	g_test_add_func("/cli/start-errors", test_start_errors);
 	g_test_add_func("/cli/unix-socket-file", test_unix_socket_file);
 	return g_test_run();

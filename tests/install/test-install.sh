@@ -43,6 +43,10 @@ want "$root/share/doc/hostenc/hostencd.conf.example"
 grep -q "^ExecStart=$prefix/bin/hostencd --config=" "$root/lib/systemd/system/hostencd.service" ||
 	{ echo "hostencd.service: wrong ExecStart"; status=1; }
 
+# the example configuration is one the installed hostencd accepts
+"$root/bin/hostencd" --config="$root/share/doc/hostenc/hostencd.conf.example" --check-config \
+	>/dev/null || { echo "hostencd rejects its own example configuration"; status=1; }
+
 # a program of someone else's, built against the installed library
 cat >"$dest/client.c" <<'C'
 #include <hxfr/hxfr.h>
