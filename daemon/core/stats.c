@@ -26,6 +26,17 @@ void he_stats_record(struct he_stats *s, enum he_stage stage, int64_t us)
 	w->next = (w->next + 1) % HE_STAT_WINDOW;
 	if (w->count < HE_STAT_WINDOW)
 		w->count++;
+	s->stage_count[stage]++;
+	s->stage_sum_us[stage] += (uint64_t)us;
+	g_mutex_unlock(&s->lock);
+}
+
+void he_stats_stage_totals(struct he_stats *s, enum he_stage stage, uint64_t *count,
+			   uint64_t *sum_us)
+{
+	g_mutex_lock(&s->lock);
+	*count = s->stage_count[stage];
+	*sum_us = s->stage_sum_us[stage];
 	g_mutex_unlock(&s->lock);
 }
 

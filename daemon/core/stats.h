@@ -31,6 +31,7 @@ enum he_counter {
 	HE_COUNT_KEYFRAMES,
 	HE_COUNT_BYTES_IN,
 	HE_COUNT_BYTES_OUT,
+	HE_COUNT_ENCODE_ERRORS,
 	HE_COUNT_N,
 };
 
@@ -38,6 +39,8 @@ enum he_counter {
 struct he_stats {
 	GMutex lock;
 	struct he_stat_window stage[HE_STAGE_COUNT];
+	uint64_t stage_count[HE_STAGE_COUNT];  /* every sample since start */
+	uint64_t stage_sum_us[HE_STAGE_COUNT];
 	uint64_t counter[HE_COUNT_N];
 };
 
@@ -47,6 +50,10 @@ void he_stats_record(struct he_stats *s, enum he_stage stage, int64_t us);
 /** Percentile @p pct (0..100) of a stage in µs, 0 without samples. */
 uint32_t he_stats_percentile(struct he_stats *s, enum he_stage stage, unsigned pct);
 void he_stats_add(struct he_stats *s, enum he_counter c, uint64_t n);
+/** Samples of a stage since start, and their sum in µs (a summary's
+ * _count and _sum). */
+void he_stats_stage_totals(struct he_stats *s, enum he_stage stage, uint64_t *count,
+			   uint64_t *sum_us);
 /** A consistent copy of every counter. */
 void he_stats_counters(struct he_stats *s, uint64_t out[HE_COUNT_N]);
 const char *he_stage_name(enum he_stage stage);

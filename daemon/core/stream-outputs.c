@@ -98,9 +98,10 @@ static void close_output(struct he_stream *s, struct he_output *o, enum he_outpu
 	o->impl->close(o, why);
 }
 
-static void fps_tick(struct he_stream *s, int64_t now)
+static void fps_tick(struct he_stream *s, int64_t now, size_t bytes)
 {
 	s->fps_ring[s->fps_next] = now;
+	s->fps_bytes[s->fps_next] = (uint32_t)MIN(bytes, UINT32_MAX);
 	s->fps_next = (s->fps_next + 1) % STREAM_FPS_WINDOW;
 	if (s->fps_count < STREAM_FPS_WINDOW)
 		s->fps_count++;
@@ -114,7 +115,7 @@ static void deliver_au(struct he_stream *s, struct he_au *au)
 	he_stats_add(&s->stats, HE_COUNT_BYTES_OUT, g_bytes_get_size(au->data));
 	if (au->keyframe)
 		he_stats_add(&s->stats, HE_COUNT_KEYFRAMES, 1);
-	fps_tick(s, g_get_monotonic_time());
+	fps_tick(s, g_get_monotonic_time(), g_bytes_get_size(au->data));
 	gop_add(s, au);
 	while (l) {
 		struct he_output *o = l->data;

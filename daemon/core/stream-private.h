@@ -74,6 +74,7 @@ struct he_stream {
 	int64_t input_msg_window_us;
 	uint32_t input_msgs_in_window;
 	int64_t fps_ring[STREAM_FPS_WINDOW];
+	uint32_t fps_bytes[STREAM_FPS_WINDOW]; /* each AU's size, for the bitrate */
 	uint32_t fps_next, fps_count;
 	bool dead;
 

@@ -56,6 +56,7 @@ static int ensure_encoder(struct he_stream *s, const struct he_frame *f, struct 
 			  f->height, err ? err->message : "?");
 		r->code = HXFR_ERR_ENCODE_FAILED;
 		r->why = "host could not create an encoder for this size";
+		he_stats_add(&s->stats, HE_COUNT_ENCODE_ERRORS, 1);
 		return -EIO;
 	}
 	publish_encoder(s, &c);
@@ -127,6 +128,7 @@ static void encode_frame(struct he_stream *s, struct he_frame *f, bool idr, stru
 	if (he_encoder_encode(s->enc, &img, f->pts_ns / 1000, idr, &pkt) < 0) {
 		r->code = HXFR_ERR_ENCODE_FAILED;
 		r->why = "the encoder failed on this frame";
+		he_stats_add(&s->stats, HE_COUNT_ENCODE_ERRORS, 1);
 		return;
 	}
 	/* media converts inside the call: split the time as before */

@@ -292,11 +292,14 @@ const char *he_stream_name(const struct he_stream *s)
 	return s->name;
 }
 
-static double measured_fps(struct he_stream *s)
+/* Frames and bits per second over the access units of the last 2 s. */
+static void measure_output(struct he_stream *s, double *fps, double *bps)
 {
 	int64_t now = g_get_monotonic_time(), first = 0;
+	uint64_t bytes = 0;
 	uint32_t n = 0;
 
+	*fps = *bps = 0.0;
 	for (uint32_t i = 0; i < s->fps_count; i++) {
 		int64_t t = s->fps_ring[i];
 
@@ -305,10 +308,12 @@ static double measured_fps(struct he_stream *s)
 		if (!n || t < first)
 			first = t;
 		n++;
+		bytes += s->fps_bytes[i];
 	}
 	if (n < 2 || now == first)
-		return 0.0;
-	return (double)n * G_USEC_PER_SEC / (double)(now - first);
+		return;
+	*fps = (double)n * G_USEC_PER_SEC / (double)(now - first);
+	*bps = (double)bytes * 8.0 * G_USEC_PER_SEC / (double)(now - first);
 }
 
 void he_stream_info(struct he_stream *s, struct he_stream_info *out)
@@ -318,7 +323,7 @@ void he_stream_info(struct he_stream *s, struct he_stream_info *out)
 	out->name = s->name;
 	out->title = s->title;
 	out->outputs = he_stream_outputs(s);
-	out->fps = measured_fps(s);
+	measure_output(s, &out->fps, &out->bitrate_measured);
 	g_mutex_lock(&s->lock);
 	out->encoder = s->enc_name;
 	out->hardware = s->enc_hw;

@@ -119,6 +119,7 @@ struct he_stream_info {
 	uint32_t outputs;
 	uint32_t bitrate;   /**< applied by the encoder */
 	double fps;         /**< encoded frames/s over the last 2 s */
+	double bitrate_measured; /**< bits/s of the access units of the last 2 s */
 };
 
 uint32_t he_stream_id(const struct he_stream *s);

@@ -7,6 +7,7 @@
 // Each test starts its own hostencd on free loopback ports with the test
 // pattern at 640x360 and kills it afterwards. Run with meson (suite
 // "browser") or: HOSTENCD=build/daemon/hostencd node --require ./preflight.cjs --test
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import os from 'node:os';
@@ -546,6 +547,9 @@ test('/stats is JSON and /metrics is Prometheus text, with frames counted', asyn
 		const frameKeys = Object.keys(src).filter((k) => /frames/.test(k) && typeof src[k] === 'number');
 		assert.ok(frameKeys.length > 0, `frame counters in ${Object.keys(src)}`);
 		assert.ok(frameKeys.every((k) => src[k] > 0), `all of ${frameKeys.map((k) => `${k}=${src[k]}`)} > 0`);
+		// the bitrate produced beside the one asked for
+		assert.ok(src.bitrate > 0 && src.bitrate_measured > 0,
+			  `bitrate ${src.bitrate}, measured ${src.bitrate_measured}`);
 		const viewer = (stats.viewers || []).find((v) => v.viewer === number);
 		assert.ok(viewer, `this page's viewer in /stats: ${JSON.stringify(stats.viewers)}`);
 		// its client id is not published: whoever knows it could pose as the page
@@ -567,8 +571,20 @@ test('/stats is JSON and /metrics is Prometheus text, with frames counted', asyn
 			samples.push({ name: mm[1], labels: mm[2] || '', value: Number(mm[3]) });
 		}
 		const frames = samples.filter((s) => /frames/.test(s.name) && !/dropped/.test(s.name) &&
-					      /source="0"/.test(s.labels));
-		assert.ok(frames.length > 0, 'a frames counter for source 0');
+					      /name="pattern"/.test(s.labels));
+		assert.ok(frames.length > 0, 'a frames counter for the pattern source');
+		/* no label whose values grow with connections (ids, ports) */
+		assert.ok(!samples.some((s) => /(source|peer|port|client)="/.test(s.labels)),
+			  'no per-connection labels');
+		assert.ok(samples.some((s) => s.name === 'hostenc_build_info' && s.value === 1));
+		assert.ok(samples.some((s) => s.name === 'hostenc_source_stage_latency_seconds_count'),
+			  'the summary has _count');
+		/* Prometheus's own linter, where the prometheus package is there */
+		const lint = spawnSync('promtool', ['check', 'metrics'], { input: text });
+		if (lint.error)
+			console.log(`# promtool not found (${lint.error.code}): lint skipped`);
+		else
+			assert.equal(lint.status, 0, `promtool: ${lint.stdout}${lint.stderr}`);
 		assert.ok(frames.some((s) => s.value > 0), `frames counters: ${JSON.stringify(frames)}`);
 		await closePage(page);
 	});

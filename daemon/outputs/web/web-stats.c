@@ -55,6 +55,7 @@ static void add_source(JsonBuilder *b, struct he_stream *s)
 	json_builder_set_member_name(b, "fps");
 	json_builder_add_double_value(b, info.fps);
 	add_counter(b, "bitrate", info.bitrate);
+	add_counter(b, "bitrate_measured", (uint64_t)info.bitrate_measured);
 	add_counter(b, "viewers", info.outputs);
 	he_stats_counters(st, n);
 	add_counter(b, "frames_in", n[HE_COUNT_FRAMES_IN]);
@@ -220,7 +221,7 @@ static void metric_u64(GString *out, const char *name, const char *type, const c
 /* One sample of every per-source family, taken once per source. */
 struct source_sample {
 	char *labels;
-	double v[9];
+	double v[12];
 };
 
 static const struct {
@@ -235,6 +236,9 @@ static const struct {
 	{ "hostenc_source_viewers", "gauge", "Consumers attached (subscribers and browsers)" },
 	{ "hostenc_source_width", "gauge", "Encoded width in pixels" },
 	{ "hostenc_source_height", "gauge", "Encoded height in pixels" },
+	{ "hostenc_source_encode_errors_total", "counter", "Frames the encoder failed on" },
+	{ "hostenc_source_bitrate_target_bps", "gauge", "Bitrate the encoder was set to" },
+	{ "hostenc_source_bitrate_bps", "gauge", "Bitrate produced, last 2 s" },
 };
 
 static void sample_source(struct he_stream *s, struct source_sample *out)
@@ -245,7 +249,9 @@ static void sample_source(struct he_stream *s, struct source_sample *out)
 	uint64_t n[HE_COUNT_N];
 
 	he_stream_info(s, &info);
-	g_string_append_printf(l, "source=\"%u\",name=\"", info.id);
+	/* the stable name, not the id: ids are new for every guest connection,
+	 * so an id label would make new series without bound */
+	g_string_append(l, "name=\"");
 	label(l, info.name);
 	g_string_append(l, "\",encoder=\"");
 	label(l, info.encoder);
@@ -261,6 +267,9 @@ static void sample_source(struct he_stream *s, struct source_sample *out)
 	out->v[6] = info.outputs;
 	out->v[7] = info.width;
 	out->v[8] = info.height;
+	out->v[9] = (double)n[HE_COUNT_ENCODE_ERRORS];
+	out->v[10] = info.bitrate;
+	out->v[11] = info.bitrate_measured;
 }
 
 static void latency_metrics(GString *out, GList *sources, struct source_sample *samples)
@@ -272,12 +281,21 @@ static void latency_metrics(GString *out, GList *sources, struct source_sample *
 	for (GList *l = sources; l; l = l->next, n++) {
 		struct he_stats *st = he_stream_stats(l->data);
 
-		for (int i = 0; i < HE_STAGE_COUNT; i++)
+		for (int i = 0; i < HE_STAGE_COUNT; i++) {
+			uint64_t count, sum_us;
+
 			for (int q = 0; q < 2; q++)
 				g_string_append_printf(out,
 					"hostenc_source_stage_latency_seconds{%s,stage=\"%s\",quantile=\"%s\"} %.6f\n",
 					samples[n].labels, he_stage_name(i), q ? "0.99" : "0.5",
 					he_stats_percentile(st, i, q ? 99 : 50) / 1e6);
+			he_stats_stage_totals(st, i, &count, &sum_us);
+			g_string_append_printf(out,
+				"hostenc_source_stage_latency_seconds_sum{%s,stage=\"%s\"} %.6f\n"
+				"hostenc_source_stage_latency_seconds_count{%s,stage=\"%s\"} %" G_GUINT64_FORMAT "\n",
+				samples[n].labels, he_stage_name(i), sum_us / 1e6,
+				samples[n].labels, he_stage_name(i), count);
+		}
 	}
 }
 
@@ -307,6 +325,8 @@ void web_stats_metrics(struct he_web *w, SoupServerMessage *msg)
 	char *text;
 	gsize len;
 
+	metric_header(out, "hostenc_build_info", "gauge", "hostencd's version (always 1)");
+	g_string_append_printf(out, "hostenc_build_info{version=\"%s\"} 1\n", HOSTENC_VERSION);
 	source_metrics(out, sources);
 	metric_header(out, "hostenc_sessions", "gauge", "Guest HXFR sessions connected");
 	g_string_append_printf(out, "hostenc_sessions %u\n", w->hx ? he_hxfr_session_count(w->hx) : 0);
