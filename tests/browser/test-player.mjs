@@ -628,6 +628,7 @@ test('a second page with the same client id and secret supersedes the first (400
 		const h1 = await hook(first);
 		assert.equal(h1.lastClose.code, 4000);
 		assert.match(await first.textContent('#message'), /4000/);
+		assert.equal(await first.textContent('#message-text'), 'Another window took over this view');
 		assert.ok(await first.isVisible('#message'));
 		saveArtifact('superseded.png', await first.screenshot());
 		const connects = h1.connects;
@@ -680,6 +681,7 @@ test('a token: without it the upgrade is refused (401), the page says why, no re
 		assert.equal(h.lastClose.code, 4001);
 		assert.ok(await bad.isVisible('#message'));
 		assert.match(await bad.textContent('#message'), /token/);
+		assert.equal(await bad.textContent('#message-text'), 'Access denied: this page needs the right token');
 		await sleep(1500);
 		assert.equal((await hook(bad)).connects, 1, 'no reconnect after 4001');
 

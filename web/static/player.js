@@ -293,17 +293,69 @@ function setState(state, text) {
 	statusEl.textContent = text;
 }
 
-function showMessage(text, fatal = false) {
+/** Show a plain sentence over the dimmed picture; detail is a smaller
+ * second line (the technical reason, e.g. the close code). */
+function showMessage(text, fatal = false, detail = '') {
 	hook.message = text;
-	messageEl.textContent = text;
+	hook.messageDetail = detail;
+	$('message-text').textContent = text;
+	$('message-detail').textContent = detail;
 	messageEl.classList.toggle('fatal', fatal);
 	messageEl.hidden = false;
+	stage.classList.add('dim');
 }
 
 function hideMessage() {
 	if (messageEl.classList.contains('fatal')) return;
+	stopCountdown();
 	hook.message = '';
+	hook.messageDetail = '';
 	messageEl.hidden = true;
+	stage.classList.remove('dim');
+}
+
+// What a close means, in a sentence (docs/web.md, "Close codes"); the page
+// never shows a bare close code. Codes that reconnect after a backoff end in
+// "reconnecting" and get a countdown.
+const CLOSE_SENTENCES = {
+	4000: 'Another window took over this view',
+	4001: 'Access denied: this page needs the right token',
+	4002: 'This screen is not available (unknown source): retrying',
+	4003: 'Too slow a connection: reconnecting',
+	4004: 'The machine stopped',
+	4100: 'No data from the server for a while: reconnecting', // the page's own watchdog
+	1000: 'The server closed the connection: reconnecting',
+	1001: 'The server is restarting: reconnecting',
+	1006: 'The server is restarting or unreachable: reconnecting',
+	1008: 'The server closed the connection (no greeting in time): reconnecting',
+	1009: 'The server refused a message that was too big: reconnecting',
+	1011: 'The server hit an internal error: reconnecting',
+	1012: 'The server is restarting: reconnecting',
+	1013: 'The server is busy: reconnecting',
+};
+
+/** The sentence for close code code (a generic one for unknown codes). */
+export function closeSentence(code) {
+	return CLOSE_SENTENCES[code] || 'The connection closed: reconnecting';
+}
+hook.closeSentence = closeSentence;
+
+let countdownTimer = 0;
+function stopCountdown() {
+	if (countdownTimer) clearInterval(countdownTimer);
+	countdownTimer = 0;
+}
+
+/** "<sentence> in N s", counting down to the reconnect at wall time at. */
+function showCountdown(sentence, at, detail) {
+	stopCountdown();
+	const tick = () => {
+		const left = Math.max(0, Math.ceil((at - performance.now()) / 1000));
+		showMessage(left > 0 ? `${sentence} in ${left} s` : `${sentence}…`, false, detail);
+		if (left <= 0) stopCountdown();
+	};
+	tick();
+	countdownTimer = setInterval(tick, 250);
 }
 
 function setStatsVisible(v) {
@@ -794,15 +846,16 @@ function onClose(code, reason, wasClean) {
 	if (code === 4000) {
 		terminal = true;
 		setState('superseded', 'superseded by another connection with the same client id (4000)');
-		showMessage('This stream is now open in another window or tab with the same client id, ' +
-			'so this one was disconnected (close code 4000). Reload the page to take it back.', true);
+		showMessage(closeSentence(4000), true,
+			'This view is now open in another window or tab of this page, so this one was ' +
+			'disconnected (close code 4000). Reload the page to take it back.');
 		return;
 	}
 	if (code === 4001) {
 		terminal = true;
 		setState('unauthorized', 'bad or missing token (4001)');
-		showMessage('Access denied: the token is missing or wrong (close code 4001). ' +
-			'Open the page with ?token=YOUR_TOKEN.', true);
+		showMessage(closeSentence(4001), true,
+			'The token is missing or wrong (close code 4001). Open the page with ?token=YOUR_TOKEN.');
 		return;
 	}
 	// The machine behind the stream stopped (4004), or it has not come back
@@ -811,21 +864,25 @@ function onClose(code, reason, wasClean) {
 	if (code === 4004 || (code === 4002 && machineStopped)) {
 		machineStopped = true;
 		setState('stopped', 'machine stopped; waiting for it to start again');
-		showMessage('The machine stopped. Waiting for it to start again…');
+		stopCountdown();
+		showMessage(`${closeSentence(4004)}. Waiting for it to start again…`, false, `close code ${code}`);
 		reconnectTimer = setTimeout(connect, MACHINE_RETRY_MS);
 		return;
 	}
 	const why = code === 4002 ? 'unknown source' : code === 4003 ? 'too slow' :
 		code === 1001 ? 'server shutting down' : reason || `closed (${code})`;
-	scheduleReconnect(why);
+	scheduleReconnect(why, code);
 }
 
-function scheduleReconnect(why = '') {
+function scheduleReconnect(why = '', code = 0) {
 	if (terminal || reconnectTimer) return;
 	const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
 	const delay = Math.round(base * (0.5 + Math.random() * 0.5)); // ×0.5–1 jitter
 	attempt = Math.min(attempt + 1, 30);
-	setState('backoff', `${why ? why + '; ' : ''}reconnecting in ${(delay / 1000).toFixed(1)} s…`);
+	setState('backoff', code ? `${closeSentence(code)} in ${(delay / 1000).toFixed(1)} s…`
+		: `${why ? why + '; ' : ''}reconnecting in ${(delay / 1000).toFixed(1)} s…`);
+	showCountdown(closeSentence(code), performance.now() + delay,
+		code ? `close code ${code}${why && !/^closed \(/.test(why) ? `: ${why}` : ''}` : why);
 	reconnectTimer = setTimeout(connect, delay);
 }
 
@@ -1084,6 +1141,7 @@ function isStatsShortcut(e) {
 
 canvas.addEventListener('pointerdown', (e) => {
 	canvas.focus({ preventScroll: true });
+	if (e.pointerType === 'touch') { touchDown(e); e.preventDefault(); return; }
 	if (relativePointer() && document.pointerLockElement !== canvas) {
 		hook.pointerLockRequested = (hook.pointerLockRequested || 0) + 1;
 		try { canvas.requestPointerLock()?.catch?.(() => {}); } catch { /* not allowed here */ }
@@ -1092,8 +1150,14 @@ canvas.addEventListener('pointerdown', (e) => {
 	sendPointer(e);
 	e.preventDefault();
 });
-canvas.addEventListener('pointerup', (e) => { sendPointer(e); e.preventDefault(); });
+canvas.addEventListener('pointerup', (e) => {
+	if (e.pointerType === 'touch') { touchUp(e); e.preventDefault(); return; }
+	sendPointer(e);
+	e.preventDefault();
+});
+canvas.addEventListener('pointercancel', (e) => { if (e.pointerType === 'touch') touchUp(e); });
 canvas.addEventListener('pointermove', (e) => {
+	if (e.pointerType === 'touch') { touchMove(e); return; }
 	// Without a button held, only moves over the canvas count (no capture).
 	sendPointer(e);
 });
@@ -1102,6 +1166,77 @@ canvas.addEventListener('wheel', (e) => {
 	send({ type: 'wheel', dx: e.deltaX, dy: e.deltaY });
 	e.preventDefault();
 }, { passive: false });
+
+// Touch: a tap is a left click where the finger is; a long press (500 ms
+// without moving) a right click; one finger moved is a left-button drag;
+// two fingers moved scroll (wheel messages, the content follows the fingers).
+const LONG_PRESS_MS = 500;
+const TAP_SLOP_PX = 10;
+const touches = new Map();     // pointerId -> {x, y}
+let touchMode = null;          // null | 'pending' | 'drag' | 'right' | 'scroll'
+let touchStart = null, longPressTimer = 0;
+
+function sendPointerAt(e, buttons) {
+	const p = videoPoint(e);
+	if (!p) return;
+	send({ type: 'pointer', x: normalised(p.x, canvas.width), y: normalised(p.y, canvas.height), buttons });
+}
+
+function touchDown(e) {
+	try { canvas.setPointerCapture(e.pointerId); } catch { /* synthetic */ }
+	touches.set(e.pointerId, { x: e.clientX, y: e.clientY });
+	if (touches.size === 2) {
+		clearTimeout(longPressTimer);
+		if (touchMode === 'drag' || touchMode === 'right') sendPointerAt(e, 0);
+		touchMode = 'scroll';
+		return;
+	}
+	if (touches.size > 2) return;
+	touchMode = 'pending';
+	touchStart = { x: e.clientX, y: e.clientY };
+	sendPointerAt(e, 0); // move there first
+	const ev = { clientX: e.clientX, clientY: e.clientY };
+	longPressTimer = setTimeout(() => {
+		if (touchMode !== 'pending') return;
+		touchMode = 'right';
+		hook.touch = 'long-press';
+		sendPointerAt(ev, 2);
+	}, LONG_PRESS_MS);
+}
+
+function touchMove(e) {
+	const t = touches.get(e.pointerId);
+	if (!t) return;
+	if (touchMode === 'scroll') {
+		// The mean motion of the fingers, sent as a wheel the other way round.
+		const dx = (e.clientX - t.x) / touches.size, dy = (e.clientY - t.y) / touches.size;
+		t.x = e.clientX; t.y = e.clientY;
+		if (dx || dy) send({ type: 'wheel', dx: -dx, dy: -dy });
+		return;
+	}
+	t.x = e.clientX; t.y = e.clientY;
+	if (touchMode === 'pending' && Math.hypot(e.clientX - touchStart.x, e.clientY - touchStart.y) > TAP_SLOP_PX) {
+		clearTimeout(longPressTimer);
+		touchMode = 'drag';
+		sendPointerAt({ clientX: touchStart.x, clientY: touchStart.y }, 1);
+	}
+	if (touchMode === 'drag') sendPointerAt(e, 1);
+	else if (touchMode === 'right') sendPointerAt(e, 2);
+}
+
+function touchUp(e) {
+	if (!touches.delete(e.pointerId)) return;
+	clearTimeout(longPressTimer);
+	if (touchMode === 'pending') {           // a tap: click
+		hook.touch = 'tap';
+		sendPointerAt(e, 1);
+		sendPointerAt(e, 0);
+	} else if (touchMode === 'drag' || touchMode === 'right') {
+		sendPointerAt(e, 0);
+	}
+	if (!touches.size) touchMode = null;
+	else if (touchMode !== 'scroll') touchMode = null;
+}
 
 const keysDown = new Set(); // codes held, to release them when focus leaves
 
@@ -1139,9 +1274,195 @@ document.addEventListener('keydown', (e) => {
 });
 
 statsButton.addEventListener('click', () => setStatsVisible(!statsVisible));
+
+// ---------------------------------------------------------------------------
+// Fit / 1:1, full screen, keyboard lock, special keys, small screens
+// ---------------------------------------------------------------------------
+
+// Fit (the default): the element box is the largest the stage holds at the
+// video's aspect ratio, up or down. 1:1: one video pixel per device pixel,
+// the stage scrolls. videoPoint() maps through the element box either way.
+let fitMode = params.get('fit') === '1:1' ? 'native' : 'fit';
+hook.fit = fitMode;
+const fitButton = $('fit-button');
+
+function layoutCanvas() {
+	const w = canvas.width, h = canvas.height;
+	const native = fitMode === 'native';
+	stage.classList.toggle('native', native);
+	stage.classList.add('sized');
+	let cw, ch;
+	if (native) {
+		const dpr = window.devicePixelRatio || 1;
+		cw = w / dpr; ch = h / dpr;
+	} else {
+		const sw = stage.clientWidth, sh = stage.clientHeight;
+		if (!sw || !sh || !w || !h) return;
+		const scale = Math.min(sw / w, sh / h);
+		cw = w * scale; ch = h * scale;
+	}
+	canvas.style.width = `${cw}px`;
+	canvas.style.height = `${ch}px`;
+}
+
+function setFit(mode) {
+	fitMode = hook.fit = mode;
+	fitButton.setAttribute('aria-pressed', String(mode === 'native'));
+	fitButton.textContent = mode === 'native' ? 'Fit' : '1:1';
+	fitButton.title = mode === 'native'
+		? 'Scale the picture to fit the window'
+		: 'Show the picture at its native size (1:1, scrollable)';
+	layoutCanvas();
+}
+fitButton.addEventListener('click', () => setFit(fitMode === 'native' ? 'fit' : 'native'));
+new ResizeObserver(() => layoutCanvas()).observe(stage);
+// The canvas takes the video's size when a picture of another size arrives.
+new MutationObserver(() => layoutCanvas()).observe(canvas, { attributes: true, attributeFilter: ['width', 'height'] });
+setFit(fitMode);
+
+// Full screen is the whole page (the toolbar can come back over the
+// picture). The keyboard lock (where the browser has it) sends the keys the
+// browser would keep (Ctrl+W/T/N, Alt+Tab, the Super key, Escape held) to
+// the machine; it only takes effect in full screen.
+function lockKeyboard() {
+	const kb = navigator.keyboard;
+	if (!kb || typeof kb.lock !== 'function') return;
+	try {
+		Promise.resolve(kb.lock()).then(() => { hook.keyboardLocked = true; },
+			(e) => logEvent(`keyboard lock refused: ${e && e.message}`));
+	} catch (e) { logEvent(`keyboard lock: ${e && e.message}`); }
+}
+
+function unlockKeyboard() {
+	hook.keyboardLocked = false;
+	try { navigator.keyboard?.unlock?.(); } catch { /* none */ }
+}
+
 $('fullscreen-button').addEventListener('click', () => {
-	if (document.fullscreenElement) document.exitFullscreen();
-	else stage.requestFullscreen?.().catch(() => {});
+	closeMenus();
+	if (document.fullscreenElement) {
+		document.exitFullscreen?.().catch(() => {});
+		return;
+	}
+	lockKeyboard(); // in the same user gesture
+	document.documentElement.requestFullscreen?.({ navigationUI: 'hide' })
+		.then(() => canvas.focus({ preventScroll: true }), () => {});
+});
+document.addEventListener('fullscreenchange', () => {
+	const fs = !!document.fullscreenElement;
+	document.body.classList.toggle('fullscreen', fs);
+	document.body.classList.remove('bar-shown');
+	$('fullscreen-button').textContent = fs ? 'Exit full screen' : 'Full screen';
+	if (fs) lockKeyboard();
+	else unlockKeyboard();
+});
+$('bar-handle').addEventListener('click', () => document.body.classList.toggle('bar-shown'));
+// In full screen the pointer at the very top edge shows the toolbar too.
+document.addEventListener('pointermove', (e) => {
+	if (!document.body.classList.contains('fullscreen') || e.pointerType === 'touch') return;
+	const bar = document.getElementById('bar');
+	if (e.clientY <= 2) document.body.classList.add('bar-shown');
+	else if (e.clientY > bar.offsetHeight + 40 && !bar.classList.contains('open') && $('keys-menu').hidden)
+		document.body.classList.remove('bar-shown');
+});
+
+// Soft keyboard: the button focuses a hidden text field, which opens a
+// phone's on-screen keyboard; what is typed there goes out as key presses
+// (a US layout: the server takes physical keys).
+const softInput = $('soft-input');
+const SHIFTED = { '!': 'Digit1', '@': 'Digit2', '#': 'Digit3', '$': 'Digit4', '%': 'Digit5', '^': 'Digit6',
+	'&': 'Digit7', '*': 'Digit8', '(': 'Digit9', ')': 'Digit0', '_': 'Minus', '+': 'Equal', '{': 'BracketLeft',
+	'}': 'BracketRight', '|': 'Backslash', ':': 'Semicolon', '"': 'Quote', '<': 'Comma', '>': 'Period',
+	'?': 'Slash', '~': 'Backquote' };
+const PLAIN = { ' ': 'Space', '-': 'Minus', '=': 'Equal', '[': 'BracketLeft', ']': 'BracketRight',
+	'\\': 'Backslash', ';': 'Semicolon', "'": 'Quote', ',': 'Comma', '.': 'Period', '/': 'Slash',
+	'`': 'Backquote', '\n': 'Enter', '\t': 'Tab' };
+
+/** The key presses (codes, Shift first when needed) that type character ch, or null. */
+export function charKeys(ch) {
+	if (/^[a-z]$/.test(ch)) return [`Key${ch.toUpperCase()}`];
+	if (/^[A-Z]$/.test(ch)) return ['ShiftLeft', `Key${ch}`];
+	if (/^[0-9]$/.test(ch)) return [`Digit${ch}`];
+	if (PLAIN[ch]) return [PLAIN[ch]];
+	if (SHIFTED[ch]) return ['ShiftLeft', SHIFTED[ch]];
+	return null;
+}
+hook.charKeys = charKeys;
+
+$('kbd-button').addEventListener('click', () => {
+	softInput.value = '';
+	softInput.focus({ preventScroll: true });
+});
+softInput.addEventListener('beforeinput', (e) => {
+	e.preventDefault();
+	if (e.inputType === 'deleteContentBackward') { sendKeys(['Backspace']); return; }
+	if (e.inputType === 'insertLineBreak' || e.inputType === 'insertParagraph') { sendKeys(['Enter']); return; }
+	for (const ch of e.data || '') {
+		const k = charKeys(ch);
+		if (k) sendKeys(k);
+	}
+});
+softInput.addEventListener('keydown', (e) => {
+	// Keys that make no text (arrows, Escape, Enter on some keyboards).
+	if (['Enter', 'Backspace', 'Escape', 'Tab', 'ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) {
+		sendKeys([e.key === 'Enter' ? 'Enter' : e.key]);
+		e.preventDefault();
+	}
+});
+
+// Special keys: sent as the page sends keys, pressed in order and released
+// in reverse.
+export function keySequence(codes) {
+	return [...codes.map((code) => ({ type: 'key', code, down: true })),
+		...[...codes].reverse().map((code) => ({ type: 'key', code, down: false }))];
+}
+
+function sendKeys(codes) {
+	for (const m of keySequence(codes)) send(m);
+	hook.lastSpecialKeys = codes;
+}
+
+const keysButton = $('keys-button');
+const keysMenu = $('keys-menu');
+const barEl = $('bar');
+const menuButton = $('menu-button');
+
+function closeMenus() {
+	keysMenu.hidden = true;
+	keysButton.setAttribute('aria-expanded', 'false');
+	barEl.classList.remove('open');
+	menuButton.setAttribute('aria-expanded', 'false');
+}
+
+keysButton.addEventListener('click', (e) => {
+	e.stopPropagation();
+	keysMenu.hidden = !keysMenu.hidden;
+	keysButton.setAttribute('aria-expanded', String(!keysMenu.hidden));
+});
+keysMenu.addEventListener('click', (e) => {
+	const b = e.target.closest('button[data-keys]');
+	if (!b) return;
+	e.stopPropagation();
+	sendKeys(b.dataset.keys.split(/\s+/));
+	closeMenus();
+	canvas.focus({ preventScroll: true });
+});
+// Below 600 px the toolbar's controls fold into the menu button.
+menuButton.addEventListener('click', (e) => {
+	e.stopPropagation();
+	const open = !barEl.classList.contains('open');
+	barEl.classList.toggle('open', open);
+	menuButton.setAttribute('aria-expanded', String(open));
+});
+$('tools').addEventListener('click', (e) => {
+	if (e.target.closest('#keys')) return;
+	if (e.target.closest('button')) barEl.classList.remove('open');
+});
+document.addEventListener('click', (e) => {
+	if (!e.target.closest('#bar')) closeMenus();
+});
+document.addEventListener('keydown', (e) => {
+	if (e.key === 'Escape' && e.target !== canvas) closeMenus();
 });
 
 // ---------------------------------------------------------------------------
