@@ -24,6 +24,7 @@ struct he_daemon {
 	struct he_vm_source *vms;
 	char *url_file;           /* where the page's URL is left for hostenc-vm */
 	struct he_web *web;
+	char *page_url;           /* the page with the token: what "ready" prints */
 };
 
 void he_config_defaults(struct he_config *c)
@@ -46,6 +47,8 @@ void he_config_clear(struct he_config *c)
 	g_free(c->encoder);
 	g_free(c->http);
 	g_free(c->token);
+	g_free(c->tls_cert);
+	g_free(c->tls_key);
 	g_free(c->vm_dir);
 	g_strfreev(c->vm_bus);
 	g_strfreev(c->allow_origins);
@@ -97,6 +100,7 @@ static bool is_loopback(const char *address)
 static gboolean start_web(struct he_daemon *d, GError **err)
 {
 	struct he_web_config wc = { .address = d->cfg.http, .token = d->cfg.token,
+				    .tls_cert = d->cfg.tls_cert, .tls_key = d->cfg.tls_key,
 				    .root = web_root(), .encoder = d->encoder_name,
 				    .allow_origins = (const char *const *)d->cfg.allow_origins,
 				    .allow_hosts = (const char *const *)d->cfg.allow_hosts,
@@ -109,6 +113,7 @@ static gboolean start_web(struct he_daemon *d, GError **err)
 	d->web = he_web_create(&wc, d->reg, d->hxfr, err);
 	if (!d->web)
 		return FALSE;
+	d->page_url = he_web_page_url(d->web, NULL);
 	if (!d->cfg.token && !is_loopback(d->cfg.http))
 		g_warning("--http %s without --token: anyone who can reach this address can watch "
 			  "and send input", d->cfg.http);
@@ -165,8 +170,12 @@ static void machine_added(const char *name, const char *dir, const struct he_inp
 	/* The VM's virtio-serial channel: its guest's own encoder sessions. */
 	if (d->hxfr && !he_hxfr_machine_add(d->hxfr, name, sock, shm, input, &err))
 		g_warning("%s", err->message);
-	if (d->web)
-		g_message("VM %s: watch it at %s?source=%s/0", name, he_web_url(d->web), name);
+	if (d->web) {
+		g_autofree char *source = g_strdup_printf("%s/0", name);
+		g_autofree char *url = he_web_page_url(d->web, source);
+
+		g_message("VM %s: watch it at %s", name, url);
+	}
 }
 
 static void machine_removed(const char *name, void *data)
@@ -244,6 +253,7 @@ void he_daemon_destroy(struct he_daemon *d)
 	if (d->url_file)
 		g_unlink(d->url_file);
 	g_free(d->url_file);
+	g_free(d->page_url);
 	/* Viewers first: they are told the server is going (1001), not that
 	 * each machine stopped. */
 	he_web_destroy(d->web);
@@ -257,5 +267,5 @@ void he_daemon_destroy(struct he_daemon *d)
 
 const char *he_daemon_url(const struct he_daemon *d)
 {
-	return d->web ? he_web_url(d->web) : NULL;
+	return d->page_url;
 }

@@ -30,6 +30,8 @@ struct he_config {
 	/* web */
 	char *http;             /**< "HOST:PORT" or NULL */
 	char *token;
+	char *tls_cert;         /**< PEM certificate: HTTPS (with tls_key), or NULL */
+	char *tls_key;          /**< PEM private key of tls_cert */
 	char **allow_origins;   /**< --allow-origin */
 	char **allow_hosts;     /**< --allow-host */
 	uint32_t max_web_connections; /**< 0: the web output's default */

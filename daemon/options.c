@@ -18,6 +18,7 @@
 struct raw {
 	char **listen, **shm, **allow_origins, **allow_hosts, **vm_bus;
 	char *encoder, *config, *max_size, *pattern_size, *http, *token, *vm_dir;
+	char *tls_cert, *tls_key;
 	int max_sessions, max_inflight, idle_timeout, keepalive_fps, pattern_fps, gop;
 	int max_web_connections, web_idle_timeout;
 	gint64 max_payload, max_inflight_bytes, max_shm, bitrate;
@@ -79,6 +80,8 @@ static void raw_clear(struct raw *r)
 	g_free(r->pattern_size);
 	g_free(r->http);
 	g_free(r->token);
+	g_free(r->tls_cert);
+	g_free(r->tls_key);
 	g_free(r->vm_dir);
 	g_free(r->socket_mode);
 }
@@ -87,11 +90,11 @@ static void raw_clear(struct raw *r)
  * and "pattern" (a boolean: the file's form of --no-pattern). */
 static const char *const known_keys[] = {
 	"listen", "shm", "vm-bus", "allow-origin", "allow-host", "encoder", "max-size",
-	"pattern-size", "http", "token", "vm-dir", "max-sessions", "max-inflight",
-	"idle-timeout", "keepalive-fps", "pattern-fps", "gop", "max-web-connections",
-	"web-idle-timeout", "max-payload", "max-inflight-bytes", "max-shm", "bitrate",
-	"handshake-timeout", "session-idle-timeout", "max-sessions-per-peer",
-	"max-session-bytes", "socket-mode", "pattern", NULL,
+	"pattern-size", "http", "token", "tls-cert", "tls-key", "vm-dir", "max-sessions",
+	"max-inflight", "idle-timeout", "keepalive-fps", "pattern-fps", "gop",
+	"max-web-connections", "web-idle-timeout", "max-payload", "max-inflight-bytes",
+	"max-shm", "bitrate", "handshake-timeout", "session-idle-timeout",
+	"max-sessions-per-peer", "max-session-bytes", "socket-mode", "pattern", NULL,
 };
 
 /* A group or key hostencd does not know is a mistake (a typo would
@@ -230,6 +233,8 @@ static gboolean load_key_file(struct raw *r, GError **err)
 	kf_str(kf, "pattern-size", &r->pattern_size);
 	kf_str(kf, "http", &r->http);
 	kf_str(kf, "token", &r->token);
+	kf_str(kf, "tls-cert", &r->tls_cert);
+	kf_str(kf, "tls-key", &r->tls_key);
 	kf_str(kf, "vm-dir", &r->vm_dir);
 	kf_str(kf, "socket-mode", &r->socket_mode);
 	if (!r->no_pattern && g_key_file_has_key(kf, GROUP, "pattern", NULL)) {
@@ -351,9 +356,21 @@ static gboolean apply_session_guards(const struct raw *r, struct he_config *c, G
 	return TRUE;
 }
 
+/* HTTPS needs both halves: a certificate alone cannot be served. */
+static gboolean check_tls(const struct raw *r, GError **err)
+{
+	if (!r->tls_cert == !r->tls_key)
+		return TRUE;
+	g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "%s %s given without %s: HTTPS needs both the certificate and its "
+		    "private key (see docs/web.md)", r->tls_cert ? "--tls-cert" : "--tls-key",
+		    r->tls_cert ? r->tls_cert : r->tls_key, r->tls_cert ? "--tls-key" : "--tls-cert");
+	return FALSE;
+}
+
 static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 {
-	if (!apply_ints(r, c, err) || !apply_session_guards(r, c, err))
+	if (!apply_ints(r, c, err) || !apply_session_guards(r, c, err) || !check_tls(r, err))
 		return FALSE;
 	if (r->max_size && !parse_size("--max-size", r->max_size, &c->hxfr.max_width, &c->hxfr.max_height, err))
 		return FALSE;
@@ -371,6 +388,8 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 	c->encoder = g_steal_pointer(&r->encoder);
 	c->http = g_steal_pointer(&r->http);
 	c->token = g_steal_pointer(&r->token);
+	c->tls_cert = g_steal_pointer(&r->tls_cert);
+	c->tls_key = g_steal_pointer(&r->tls_key);
 	if (!c->listen) {
 		c->listen = g_new0(char *, 2);
 		c->listen[0] = g_strdup_printf("tcp:127.0.0.1:%d", HE_HXFR_DEFAULT_PORT);
@@ -410,6 +429,11 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		{ "token", 0, 0, G_OPTION_ARG_STRING, &r.token,
 		  "Require this access token from browser viewers; HXFR SUBSCRIBE is then "
 		  "only taken on a unix socket from hostencd's own user or root", "TOKEN" },
+		{ "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &r.tls_cert,
+		  "Serve the web port over HTTPS with this PEM certificate (chain); needs "
+		  "--tls-key. Browsers decode video (WebCodecs) only on https or localhost", "FILE" },
+		{ "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &r.tls_key,
+		  "The PEM private key of --tls-cert", "FILE" },
 		{ "max-web-connections", 0, 0, G_OPTION_ARG_INT, &r.max_web_connections,
 		  "Most connections to the web port at once (HTTP and WebSocket), 1..65536; "
 		  "further ones are closed on arrival (default 256)", "N" },

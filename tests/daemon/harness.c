@@ -110,17 +110,24 @@ static uint16_t find_port(const char *log)
 	return port > 0 && port < 65536 ? (uint16_t)port : 0;
 }
 
-/* "ready: open http://127.0.0.1:PORT/" -> PORT, 0 if absent. */
+/* "ready: open http://127.0.0.1:PORT/" (or https://, with --tls-cert)
+ * -> PORT, 0 if absent. */
 static uint16_t find_http_port(const char *log)
 {
-	const char *key = "ready: open http://127.0.0.1:";
-	const char *p = strstr(log, key);
-	guint64 port;
+	static const char *const keys[] = {
+		"ready: open http://127.0.0.1:", "ready: open https://127.0.0.1:",
+	};
 
-	if (!p)
-		return 0;
-	port = g_ascii_strtoull(p + strlen(key), NULL, 10);
-	return port > 0 && port < 65536 ? (uint16_t)port : 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+		const char *p = strstr(log, keys[i]);
+		guint64 port;
+
+		if (!p)
+			continue;
+		port = g_ascii_strtoull(p + strlen(keys[i]), NULL, 10);
+		return port > 0 && port < 65536 ? (uint16_t)port : 0;
+	}
+	return 0;
 }
 
 static bool log_says_ready(const char *log)

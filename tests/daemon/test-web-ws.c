@@ -415,10 +415,11 @@ static void test_input_flood(void)
 	/* fixed one-second windows: at most one more than the seconds begun */
 	g_assert_cmpuint(t.pongs, <=, 2000 * ((unsigned)secs + 2));
 	g_assert_cmpuint(t.pongs, <, sent);
-	/* the main loop keeps answering: within 200 ms (one straggler
-	 * allowed for a busy test machine, within 1 s) */
-	g_assert_cmpint(p95, <, 200);
-	g_assert_cmpint(worst, <, 1000);
+	/* the main loop keeps answering (it stopped for 10 s before): 95 %
+	 * within half a second, the slowest within 2 s, which leaves room
+	 * for a sanitizer build on a busy two-core machine (quiet: 3-6 ms) */
+	g_assert_cmpint(p95, <, 500);
+	g_assert_cmpint(worst, <, 2000);
 	g_assert_cmpint(wc_get(d->http_port, NULL, "/stats", NULL, &stats), ==, 200);
 	g_assert_nonnull(strstr(stats, "\"input_dropped\""));
 	for (unsigned i = 0; i < FLOOD_VIEWERS; i++)

@@ -278,6 +278,24 @@ static gboolean split_address(const char *address, char **host, guint16 *port, G
 	return TRUE;
 }
 
+/* HTTPS: browsers give WebCodecs only to secure contexts (https, or
+ * http on localhost), so a viewer on another machine needs this. */
+static gboolean load_tls(struct he_web *w, const struct he_web_config *cfg, GError **err)
+{
+	g_autoptr(GTlsCertificate) cert = NULL;
+
+	if (!cfg->tls_cert)
+		return TRUE;
+	cert = g_tls_certificate_new_from_files(cfg->tls_cert, cfg->tls_key, err);
+	if (!cert) {
+		g_prefix_error(err, "--tls-cert %s / --tls-key %s: cannot load the certificate "
+			       "or its key: ", cfg->tls_cert, cfg->tls_key);
+		return FALSE;
+	}
+	soup_server_set_tls_certificate(w->server, cert);
+	return TRUE;
+}
+
 static gboolean start_listening(struct he_web *w, const char *address, GError **err)
 {
 	g_autofree char *host = NULL;
@@ -293,7 +311,9 @@ static gboolean start_listening(struct he_web *w, const char *address, GError **
 			    "--http %s: '%s' is not a numeric IP address", address, host);
 		return FALSE;
 	}
-	if (!soup_server_listen(w->server, sa, 0, err)) {
+	if (!soup_server_listen(w->server, sa,
+				soup_server_get_tls_certificate(w->server) ?
+				SOUP_SERVER_LISTEN_HTTPS : 0, err)) {
 		g_prefix_error(err, "--http %s: ", address);
 		return FALSE;
 	}
@@ -336,7 +356,7 @@ struct he_web *he_web_create(const struct he_web_config *cfg, struct he_registry
 	soup_server_add_handler(w->server, "/ws/stream", on_ws_request, w, NULL);
 	soup_server_add_early_handler(w->server, "/ws/stream", on_ws_early, w, NULL);
 	web_conns_start(w);
-	if (!start_listening(w, cfg->address, err)) {
+	if (!load_tls(w, cfg, err) || !start_listening(w, cfg->address, err)) {
 		he_web_destroy(w);
 		return NULL;
 	}
@@ -368,4 +388,21 @@ void he_web_destroy(struct he_web *w)
 const char *he_web_url(const struct he_web *w)
 {
 	return w->url;
+}
+
+char *he_web_page_url(const struct he_web *w, const char *source)
+{
+	GString *url = g_string_new(w->url);
+	char sep = '?';
+
+	if (w->token) {
+		g_string_append_printf(url, "%ctoken=", sep);
+		g_string_append_uri_escaped(url, w->token, NULL, FALSE);
+		sep = '&';
+	}
+	if (source) {
+		g_string_append_printf(url, "%csource=", sep);
+		g_string_append_uri_escaped(url, source, "/", FALSE);
+	}
+	return g_string_free(url, FALSE);
 }

@@ -15,6 +15,8 @@ struct he_web;
 struct he_web_config {
 	const char *address;      /**< "HOST:PORT"; port 0 picks one */
 	const char *token;        /**< required from viewers, or NULL */
+	const char *tls_cert;     /**< PEM certificate file: HTTPS (with tls_key), or NULL */
+	const char *tls_key;      /**< PEM private key file of tls_cert */
 	const char *root;         /**< directory of the static files */
 	const char *encoder;      /**< the daemon's encoder, for /stats */
 	const char *const *allow_origins; /**< other origins whose pages may connect ("*": any) */
@@ -33,5 +35,10 @@ struct he_web *he_web_create(const struct he_web_config *cfg, struct he_registry
 void he_web_destroy(struct he_web *w);
 /** The URL a person opens, e.g. "http://127.0.0.1:8080/". */
 const char *he_web_url(const struct he_web *w);
+/**
+ * The page for a person to open: he_web_url() with ?token= (when one is
+ * required) and &source=@p source (when not NULL). Free with g_free().
+ */
+char *he_web_page_url(const struct he_web *w, const char *source);
 
 #endif
