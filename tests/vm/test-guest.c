@@ -9,7 +9,8 @@
  * guest's videotestsrc drew. Then what broke for users: restarting the
  * pipeline on one virtio-serial port, a pipeline killed mid-message, a
  * shared-memory file that is not the guest's, hostencd restarting under a
- * running pipeline. And the virtio-gpu resource id of a DMA-BUF.
+ * running pipeline. An X11 desktop (Xvfb, ximagesrc) captured in the guest.
+ * And the virtio-gpu resource id of a DMA-BUF.
  *
  * One VM for all (booting is most of the time); the cases run in order and
  * skip when the boot failed.
@@ -68,7 +69,7 @@ static void
 make_plugin_dir(void)
 {
 	static const char *const system[] = { "libgstcoreelements.so",
-		"libgstvideotestsrc.so", "libgstvideoconvertscale.so" };
+		"libgstvideotestsrc.so", "libgstvideoconvertscale.so", "libgstximagesrc.so" };
 	const char *sysdir = g_getenv("VSOCKENC_SYSTEM_PLUGINS");
 	const char *ours = g_getenv("VSOCKENC_PLUGIN_DIR");
 	g_autofree char *plugin = NULL;
@@ -273,9 +274,12 @@ smpte_bars_ok(const AVFrame *f)
 	return TRUE;
 }
 
+typedef gboolean (*PictureCheck)(const AVFrame *f);
+
 typedef struct {
 	unsigned good, bad;
 	char *path; /* the guest session's frame path, while it streamed */
+	PictureCheck check; /* NULL: the SMPTE bars at WIDTHxHEIGHT */
 } Watch;
 
 static void
@@ -294,6 +298,7 @@ watch(const char *name, unsigned want, Watch *w)
 	struct tc_stream st;
 	struct tc_conn *c;
 	struct tc_msg msg;
+	PictureCheck check = w->check ? w->check : smpte_bars_ok;
 
 	memset(w, 0, sizeof(*w));
 	while ((id = find_source(name)) < 0) {
@@ -318,7 +323,7 @@ watch(const char *name, unsigned want, Watch *w)
 		tc_parse_response(&msg, &r);
 		if (!(r.flags & HXFR_FLAG_DROPPED) && r.r.au_len) {
 			f = tc_stream_decode(&st, r.r.au, r.r.au_len, r.r.is_keyframe);
-			if (f && smpte_bars_ok(f))
+			if (f && check(f))
 				w->good++;
 			else if (f)
 				w->bad++;
@@ -377,7 +382,7 @@ transport_case(const char *tag, const char *props, const char *host_name,
 	       const char *want_path)
 {
 	g_autofree char *log = NULL;
-	Watch w;
+	Watch w = { 0 };
 
 	start_pipeline(tag, 150, props);
 	watch(host_name, 30, &w);
@@ -468,7 +473,7 @@ test_stale_ring(void)
 	g_autofree char *h = NULL;
 	g_autofree char *props = NULL;
 	g_autofree char *log = NULL;
-	Watch w;
+	Watch w = { 0 };
 
 	if (skip_without_guest())
 		return;
@@ -491,7 +496,7 @@ static void
 test_host_restart(void)
 {
 	g_autofree char *log = NULL;
-	Watch w;
+	Watch w = { 0 };
 
 	if (skip_without_guest())
 		return;
@@ -509,6 +514,61 @@ test_host_restart(void)
 	g_free(run("killall -INT gst-launch-1.0", NULL));
 	finish_pipeline("restart", &log);
 	g_test_message("the element said: %s", log);
+}
+
+/* The X server's root as xsetroot painted it: #2080c0 everywhere. */
+static gboolean
+x11_root_ok(const AVFrame *f)
+{
+	static const int want[3] = { 0x20, 0x80, 0xc0 };
+
+	for (int i = 0; i < 9; i++) {
+		int rgb[3];
+
+		rgb_at(f, (i % 3 * 2 + 1) * f->width / 6, (i / 3 * 2 + 1) * f->height / 6, rgb);
+		for (int c = 0; c < 3; c++)
+			if (ABS(rgb[c] - want[c]) > 16) {
+				g_test_message("%dx%d, point %d: %d,%d,%d", f->width, f->height, i,
+					       rgb[0], rgb[1], rgb[2]);
+				return FALSE;
+			}
+	}
+	return f->width == 640 && f->height == 480;
+}
+
+/* An X11 desktop captured inside the guest, as a user's would be: Xvfb,
+ * ximagesrc (XShm) into vsockenc over the VM's port and ring. */
+static void
+test_x11_capture(void)
+{
+	g_autofree char *log = NULL;
+	g_autofree char *xvfb = g_find_program_in_path("Xvfb");
+	g_autofree char *xsetroot = g_find_program_in_path("xsetroot");
+	Watch w = { .check = x11_root_ok };
+	int status = -1;
+
+	if (skip_without_guest())
+		return;
+	if (!xvfb || !xsetroot) {
+		g_test_skip("Xvfb or xsetroot missing (apt-get install xvfb x11-xserver-utils)");
+		return;
+	}
+	g_free(run("(Xvfb :7 -screen 0 640x480x24 -nolisten tcp -noreset "
+		   ">/tmp/xvfb.log 2>&1 &); i=0; while [ ! -e /tmp/.X11-unix/X7 ] && "
+		   "[ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done; "
+		   "DISPLAY=:7 xsetroot -solid '#2080c0'", &status));
+	g_assert_cmpint(status, ==, 0);
+	g_free(run("(DISPLAY=:7 gst-launch-1.0 ximagesrc use-damage=false show-pointer=false num-buffers=150 ! "
+		   "video/x-raw,framerate=30/1 ! videoconvert ! video/x-raw,format=BGRx ! "
+		   "vsockenc host=serial:" PORT_NAME " shm-path=auto stream-name=x11 ! "
+		   "fakesink >/tmp/x11.log 2>&1; echo $? >/tmp/x11.rc) &", NULL));
+	watch(VM_NAME "/guest-x11", 20, &w);
+	g_assert_cmpint(finish_pipeline("x11", &log), ==, 0);
+	g_free(run("killall Xvfb", NULL));
+	g_assert_cmpuint(w.good, >=, 20);
+	g_assert_cmpuint(w.bad, ==, 0);
+	g_assert_cmpstr(w.path, ==, "shm");
+	watch_clear(&w);
 }
 
 /* PRIME fd -> GEM handle -> resource id, on virtio-gpu dumb buffers. */
@@ -597,6 +657,7 @@ main(int argc, char **argv)
 	g_test_add_func("/guest/serial-restarts", test_serial_restarts);
 	g_test_add_func("/guest/stale-ring", test_stale_ring);
 	g_test_add_func("/guest/host-restart", test_host_restart);
+	g_test_add_func("/guest/x11-capture", test_x11_capture);
 	g_test_add_func("/guest/virtgpu-resource-id", test_virtgpu_resource_id);
 	g_test_add_func("/guest/vsock", test_vsock);
 	rc = g_test_run();
