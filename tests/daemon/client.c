@@ -980,3 +980,33 @@ unsigned tc_run_frames(struct tc_conn *c, struct tc_stream *st, const struct tc_
 		tc_picture_free(pics[i]);
 	return idrs;
 }
+
+gpointer tc_frame_counter_main(gpointer data)
+{
+	struct tc_frame_counter *v = data;
+
+	while (!g_atomic_int_get(&v->stop)) {
+		struct tc_msg msg;
+		int res = tc_recv(v->c, 200, &msg);
+
+		if (res == -ETIMEDOUT)
+			continue;
+		g_assert_cmpint(res, ==, 1);
+		if (msg.m.hdr.type == HXFR_FRAME_RESPONSE)
+			g_atomic_int_inc(&v->frames);
+		tc_msg_clear(&msg);
+	}
+	return NULL;
+}
+
+void tc_subscribe_ok(struct tc_conn *c, uint32_t id)
+{
+	struct hxfr_subscribe_resp r;
+	struct tc_msg msg;
+
+	tc_send_u32(c, HXFR_SUBSCRIBE, 0, id);
+	tc_expect(c, HXFR_SUBSCRIBE_RESP, &msg);
+	g_assert_cmpint(hxfr_decode_subscribe_resp(&msg.m, &r, NULL), ==, 0);
+	g_assert_cmpuint(r.success, ==, 1);
+	tc_msg_clear(&msg);
+}

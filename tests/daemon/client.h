@@ -59,6 +59,18 @@ int64_t tc_expect_closed(struct tc_conn *c, int timeout_ms, unsigned *skipped);
 
 /** Receive a message of @p type (asserts, with a readable ERROR report). */
 void tc_expect(struct tc_conn *c, uint8_t type, struct tc_msg *out);
+/** A thread that reads a subscription on @p c and counts its frames until
+ * @p stop is set (start it with g_thread_new("name", tc_frame_counter_main, &fc)). */
+struct tc_frame_counter {
+	GThread *thread;
+	struct tc_conn *c;
+	gint stop;
+	gint frames;
+};
+gpointer tc_frame_counter_main(gpointer data);
+/** SUBSCRIBE @p id and assert that SUBSCRIBE_RESP says success. */
+void tc_subscribe_ok(struct tc_conn *c, uint32_t id);
+
 /** Receive an ERROR caused by a message of @p offending_type; returns its code. */
 int32_t tc_expect_error(struct tc_conn *c, uint8_t offending_type);
 

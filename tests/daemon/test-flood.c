@@ -71,43 +71,6 @@ static unsigned count_in_log(const struct th_daemon *d, const char *what)
 
 /* ---- peers ------------------------------------------------------------------ */
 
-/* Reads a subscription and counts its frames. */
-struct viewer {
-	GThread *thread;
-	struct tc_conn *c;
-	gint stop;
-	gint frames;
-};
-
-static gpointer viewer_main(gpointer data)
-{
-	struct viewer *v = data;
-
-	while (!g_atomic_int_get(&v->stop)) {
-		struct tc_msg msg;
-		int res = tc_recv(v->c, 200, &msg);
-
-		if (res == -ETIMEDOUT)
-			continue;
-		g_assert_cmpint(res, ==, 1);
-		if (msg.m.hdr.type == HXFR_FRAME_RESPONSE)
-			g_atomic_int_inc(&v->frames);
-		tc_msg_clear(&msg);
-	}
-	return NULL;
-}
-
-static void subscribe_ok(struct tc_conn *c, uint32_t id)
-{
-	struct hxfr_subscribe_resp r;
-	struct tc_msg msg;
-
-	tc_send_u32(c, HXFR_SUBSCRIBE, 0, id);
-	tc_expect(c, HXFR_SUBSCRIBE_RESP, &msg);
-	g_assert_cmpint(hxfr_decode_subscribe_resp(&msg.m, &r, NULL), ==, 0);
-	g_assert_cmpuint(r.success, ==, 1);
-	tc_msg_clear(&msg);
-}
 
 /* Sends PINGs as fast as the socket takes them and never reads. */
 struct flooder {
@@ -156,7 +119,7 @@ static void test_ping_flood(void)
 					     "--keepalive-fps=0", NULL };
 	struct th_options o = { .pattern = true, .args = args };
 	struct th_daemon *d = th_daemon_start(&o);
-	struct viewer v = { .c = tc_connect_tcp(d->port) };
+	struct tc_frame_counter v = { .c = tc_connect_tcp(d->port) };
 	struct flooder f[2] = { { .c = tc_connect_tcp(d->port) }, { .c = tc_connect_tcp(d->port) } };
 	struct hxfr_hello_resp hr;
 	uint64_t rss0, rss_max;
@@ -164,10 +127,10 @@ static void test_ping_flood(void)
 	int frames0, frames1, frames_end;
 	double base_fps, flood_fps;
 
-	subscribe_ok(v.c, 0);
-	v.thread = g_thread_new("viewer", viewer_main, &v);
+	tc_subscribe_ok(v.c, 0);
+	v.thread = g_thread_new("viewer", tc_frame_counter_main, &v);
 	tc_hello(f[0].c, HXFR_PATH_INLINE, 2, "flooder", &hr);
-	subscribe_ok(f[1].c, 0);
+	tc_subscribe_ok(f[1].c, 0);
 	g_usleep(1000000); /* the stream is up */
 	t0 = g_get_monotonic_time();
 	frames0 = g_atomic_int_get(&v.frames);

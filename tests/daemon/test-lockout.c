@@ -186,43 +186,6 @@ static void test_slots(void)
 	th_daemon_stop(d);
 }
 
-/* A reader of a subscription that keeps one connection up. */
-struct reader {
-	GThread *thread;
-	struct tc_conn *c;
-	gint stop;
-	gint frames;
-};
-
-static gpointer reader_main(gpointer data)
-{
-	struct reader *r = data;
-
-	while (!g_atomic_int_get(&r->stop)) {
-		struct tc_msg msg;
-		int res = tc_recv(r->c, 200, &msg);
-
-		if (res == -ETIMEDOUT)
-			continue;
-		g_assert_cmpint(res, ==, 1);
-		if (msg.m.hdr.type == HXFR_FRAME_RESPONSE)
-			g_atomic_int_inc(&r->frames);
-		tc_msg_clear(&msg);
-	}
-	return NULL;
-}
-
-static void subscribe_ok(struct tc_conn *c, uint32_t id)
-{
-	struct hxfr_subscribe_resp r;
-	struct tc_msg msg;
-
-	tc_send_u32(c, HXFR_SUBSCRIBE, 0, id);
-	tc_expect(c, HXFR_SUBSCRIBE_RESP, &msg);
-	g_assert_cmpint(hxfr_decode_subscribe_resp(&msg.m, &r, NULL), ==, 0);
-	g_assert_cmpuint(r.success, ==, 1);
-	tc_msg_clear(&msg);
-}
 
 /* What counts as activity: a PING; a subscription; a stream somebody
  * watches. A local process of hostencd's own user on its unix socket is
@@ -240,8 +203,8 @@ static void test_idle_rules(void)
 	struct tc_conn *idle = hello_conn(d->port, "idle");
 	struct tc_conn *scanout = hello_conn(d->port, "scanout");
 	struct tc_conn *local = tc_connect_unix(d->unix_path);
-	struct reader sub = { .c = tc_connect_tcp(d->port) };
-	struct reader viewer = { .c = tc_connect_tcp(d->port) };
+	struct tc_frame_counter sub = { .c = tc_connect_tcp(d->port) };
+	struct tc_frame_counter viewer = { .c = tc_connect_tcp(d->port) };
 	struct tc_picture *p = tc_picture_new(HXFR_FMT_NV12, 320, 240, 0);
 	uint8_t buf[HXFR_HEADER_SIZE + HXFR_ENABLE_SCANOUT_SIZE];
 	struct hxfr_enable_scanout es = { .id = 3, .width = 320, .height = 240, .refresh_hz = 30 };
@@ -258,10 +221,10 @@ static void test_idle_rules(void)
 	tc_picture_render(p, 1);
 	tc_send_frame(scanout, p, tc_pts(1), false);
 	tc_expect_frame(scanout, &st, p, tc_pts(1));
-	subscribe_ok(viewer.c, 3);
-	viewer.thread = g_thread_new("viewer", reader_main, &viewer);
-	subscribe_ok(sub.c, 0);
-	sub.thread = g_thread_new("subscriber", reader_main, &sub);
+	tc_subscribe_ok(viewer.c, 3);
+	viewer.thread = g_thread_new("viewer", tc_frame_counter_main, &viewer);
+	tc_subscribe_ok(sub.c, 0);
+	sub.thread = g_thread_new("subscriber", tc_frame_counter_main, &sub);
 
 	/* past the session idle timeout, with one PING a second */
 	while (g_get_monotonic_time() - start < (SESSION_IDLE_S * 1000 + TICK_SLACK_MS) * 1000ll) {
@@ -370,7 +333,7 @@ static void test_announced_bytes(void)
 	tc_hello(guest, HXFR_PATH_INLINE, 2, "guest", &hr);
 	still_usable(guest, 20);
 	sub = tc_connect_tcp(d->port);
-	subscribe_ok(sub, 0);
+	tc_subscribe_ok(sub, 0);
 	tc_expect(sub, HXFR_FRAME_RESPONSE, &msg);
 	tc_msg_clear(&msg);
 	for (unsigned i = 0; i < G_N_ELEMENTS(ann); i++)
