@@ -1,9 +1,9 @@
 #!/bin/sh
 # meson install --destdir: every file a user installs is there, and the
 # installed libhxfr builds and runs a program through its pkg-config file.
-# Usage: test-install.sh BUILD_DIR PREFIX LIBDIR MESON CC
+# Usage: test-install.sh BUILD_DIR PREFIX LIBDIR MESON CC SANITIZE
 set -eu
-build=$1 prefix=$2 libdir=$3 meson=$4 cc=$5
+build=$1 prefix=$2 libdir=$3 meson=$4 cc=$5 sanitize=${6:-none}
 dest=$(mktemp -d "${TMPDIR:-/tmp}/hostenc-install-XXXXXX")
 trap 'rm -rf "$dest"' EXIT
 root=$dest$prefix
@@ -66,7 +66,11 @@ C
 pc="$lib/pkgconfig"
 flags=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$pc pkg-config --cflags --libs hxfr)
 # shellcheck disable=SC2086
-"$cc" -std=c11 -Wall -Werror -o "$dest/client" "$dest/client.c" $flags
+# a sanitized build installs a sanitized libhxfr: its users link the runtime
+san=
+[ "$sanitize" = none ] || san="-fsanitize=$sanitize"
+# shellcheck disable=SC2086
+"$cc" -std=c11 -Wall -Werror $san -o "$dest/client" "$dest/client.c" $flags
 out=$(LD_LIBRARY_PATH=$lib "$dest/client")
 if [ "$out" = GOODBYE ]; then
 	echo "ok: a program built with pkg-config hxfr runs: $out"
