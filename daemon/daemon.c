@@ -6,6 +6,9 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <stdint.h>
+#include <sys/random.h>
 #include <string.h>
 
 #include "encoder.h"
@@ -47,6 +50,7 @@ void he_config_clear(struct he_config *c)
 	g_free(c->encoder);
 	g_free(c->http);
 	g_free(c->token);
+	g_free(c->view_token);
 	g_free(c->tls_cert);
 	g_free(c->tls_key);
 	g_free(c->vm_dir);
@@ -91,10 +95,37 @@ static const char *web_root(void)
 	return HOSTENC_SOURCE_WEB_DIR;
 }
 
-static bool is_loopback(const char *address)
+/* 128 bits from the kernel's CSPRNG, as 32 hex digits (URL-safe). */
+static char *random_token(GError **err)
 {
-	return g_str_has_prefix(address, "127.") || g_str_has_prefix(address, "[::1]") ||
-	       g_str_has_prefix(address, "localhost:");
+	uint8_t b[16];
+	GString *s;
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		g_set_error(err, G_IO_ERROR, g_io_error_from_errno(errno),
+			    "cannot make a random web token: %s (give --token)",
+			    g_strerror(errno));
+		return NULL;
+	}
+	s = g_string_sized_new(2 * sizeof(b));
+	for (size_t i = 0; i < sizeof(b); i++)
+		g_string_append_printf(s, "%02x", b[i]);
+	return g_string_free(s, FALSE);
+}
+
+/* The safe default: a web port nobody reaches without the token, the
+ * token printed in the ready URL. --no-token (loopback only, checked by
+ * the options) opts out. */
+static gboolean choose_token(struct he_daemon *d, GError **err)
+{
+	if (d->cfg.token || d->cfg.no_token)
+		return TRUE;
+	d->cfg.token = random_token(err);
+	if (!d->cfg.token)
+		return FALSE;
+	g_message("web: no --token given: made a random one (it is in the ready URL; "
+		  "--no-token serves loopback without one)");
+	return TRUE;
 }
 
 static gboolean start_web(struct he_daemon *d, GError **err)
@@ -110,15 +141,16 @@ static gboolean start_web(struct he_daemon *d, GError **err)
 
 	if (!d->cfg.http)
 		return TRUE;
+	if (!choose_token(d, err))
+		return FALSE;
+	wc.token = d->cfg.token;
+	wc.view_token = d->cfg.view_token;
 	d->web = he_web_create(&wc, d->reg, d->hxfr, err);
 	if (!d->web)
 		return FALSE;
 	d->page_url = he_web_page_url(d->web, NULL);
-	if (!d->cfg.token && !is_loopback(d->cfg.http))
-		g_warning("--http %s without --token: anyone who can reach this address can watch "
-			  "and send input", d->cfg.http);
-	else if (!d->cfg.token)
-		g_message("web: no --token given, so the player listens on loopback only");
+	if (!d->cfg.token)
+		g_message("web: --no-token: anyone on this machine can watch and send input");
 	g_message("web: player and stats on %s (static files from %s)", he_web_url(d->web),
 		  wc.root);
 	return TRUE;
@@ -131,6 +163,8 @@ static gboolean start_hxfr(struct he_daemon *d, GError **err)
 
 	hc.shm = (const char *const *)d->cfg.shm;
 	hc.output_queue = d->cfg.output_queue;
+	/* Only a token the user gave guards HXFR SUBSCRIBE (HXFR carries no
+	 * token); the random web token is made later, in start_web. */
 	hc.subscribe_needs_auth = d->cfg.token != NULL;
 	d->hxfr = he_hxfr_create(&hc, d->reg, &d->cfg.stream, &enc, err);
 	if (!d->hxfr)
@@ -219,7 +253,9 @@ static gboolean start_vms(struct he_daemon *d, GError **err)
 		g_autofree char *parent = g_path_get_dirname(dir);
 
 		d->url_file = g_build_filename(parent, "hostencd.url", NULL);
-		if (!g_file_set_contents(d->url_file, he_web_url(d->web), -1, NULL))
+		/* The page with its token: readable by this user only. */
+		if (!g_file_set_contents_full(d->url_file, d->page_url, -1,
+					      G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL))
 			g_clear_pointer(&d->url_file, g_free);
 	}
 	return TRUE;

@@ -29,7 +29,9 @@ struct he_config {
 	char **vm_bus;          /**< "NAME=DBUS_ADDRESS": VMs on a D-Bus bus */
 	/* web */
 	char *http;             /**< "HOST:PORT" or NULL */
-	char *token;
+	char *token;            /**< --token; NULL: a random one unless no_token */
+	char *view_token;       /**< --view-token: watch only (needs token) */
+	bool no_token;          /**< --no-token: none at all (loopback only) */
 	char *tls_cert;         /**< PEM certificate: HTTPS (with tls_key), or NULL */
 	char *tls_key;          /**< PEM private key of tls_cert */
 	char **allow_origins;   /**< --allow-origin */
@@ -49,6 +51,8 @@ struct he_daemon;
  */
 struct he_daemon *he_daemon_create(struct he_config *cfg, GError **err);
 void he_daemon_destroy(struct he_daemon *d);
+/** True for an --http address on loopback (127.x, [::1], localhost). */
+gboolean he_address_is_loopback(const char *address);
 /** The page to open, or NULL without --http. */
 const char *he_daemon_url(const struct he_daemon *d);
 

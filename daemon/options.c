@@ -19,10 +19,11 @@ struct raw {
 	char **listen, **shm, **allow_origins, **allow_hosts, **vm_bus;
 	char *encoder, *config, *max_size, *pattern_size, *http, *token, *vm_dir;
 	char *tls_cert, *tls_key;
+	char *view_token;
 	int max_sessions, max_inflight, idle_timeout, keepalive_fps, pattern_fps, gop;
 	int max_web_connections, web_idle_timeout;
 	gint64 max_payload, max_inflight_bytes, max_shm, bitrate;
-	gboolean no_pattern, no_vms, list_encoders, verbose, version, check_config;
+	gboolean no_pattern, no_vms, no_token, list_encoders, verbose, version, check_config;
 	/* guest sessions' hardening */
 	int handshake_timeout, session_idle_timeout, max_peer_sessions;
 	gint64 max_session_bytes;
@@ -80,6 +81,7 @@ static void raw_clear(struct raw *r)
 	g_free(r->pattern_size);
 	g_free(r->http);
 	g_free(r->token);
+	g_free(r->view_token);
 	g_free(r->tls_cert);
 	g_free(r->tls_key);
 	g_free(r->vm_dir);
@@ -87,14 +89,15 @@ static void raw_clear(struct raw *r)
 }
 
 /* The keys the file may hold: hostencd's long options that take a value,
- * and "pattern" (a boolean: the file's form of --no-pattern). */
+ * "pattern" (a boolean: the file's form of --no-pattern) and "no-token"
+ * (a boolean: --no-token). */
 static const char *const known_keys[] = {
 	"listen", "shm", "vm-bus", "allow-origin", "allow-host", "encoder", "max-size",
-	"pattern-size", "http", "token", "tls-cert", "tls-key", "vm-dir", "max-sessions",
+	"pattern-size", "http", "token", "view-token", "tls-cert", "tls-key", "vm-dir", "max-sessions",
 	"max-inflight", "idle-timeout", "keepalive-fps", "pattern-fps", "gop",
 	"max-web-connections", "web-idle-timeout", "max-payload", "max-inflight-bytes",
 	"max-shm", "bitrate", "handshake-timeout", "session-idle-timeout",
-	"max-sessions-per-peer", "max-session-bytes", "socket-mode", "pattern", NULL,
+	"max-sessions-per-peer", "max-session-bytes", "socket-mode", "pattern", "no-token", NULL,
 };
 
 /* A group or key hostencd does not know is a mistake (a typo would
@@ -233,6 +236,7 @@ static gboolean load_key_file(struct raw *r, GError **err)
 	kf_str(kf, "pattern-size", &r->pattern_size);
 	kf_str(kf, "http", &r->http);
 	kf_str(kf, "token", &r->token);
+	kf_str(kf, "view-token", &r->view_token);
 	kf_str(kf, "tls-cert", &r->tls_cert);
 	kf_str(kf, "tls-key", &r->tls_key);
 	kf_str(kf, "vm-dir", &r->vm_dir);
@@ -241,6 +245,13 @@ static gboolean load_key_file(struct raw *r, GError **err)
 		r->no_pattern = !g_key_file_get_boolean(kf, GROUP, "pattern", &e);
 		if (e) {
 			g_propagate_prefixed_error(err, e, "--config %s: pattern: ", r->config);
+			return FALSE;
+		}
+	}
+	if (!r->no_token && g_key_file_has_key(kf, GROUP, "no-token", NULL)) {
+		r->no_token = g_key_file_get_boolean(kf, GROUP, "no-token", &e);
+		if (e) {
+			g_propagate_prefixed_error(err, e, "--config %s: no-token: ", r->config);
 			return FALSE;
 		}
 	}
@@ -368,6 +379,32 @@ static gboolean check_tls(const struct raw *r, GError **err)
 	return FALSE;
 }
 
+gboolean he_address_is_loopback(const char *address)
+{
+	return g_str_has_prefix(address, "127.") || g_str_has_prefix(address, "[::1]") ||
+	       g_str_has_prefix(address, "localhost:");
+}
+
+/* Without a token, whoever reaches the web port watches and types into
+ * every machine: that is only acceptable on loopback. */
+static gboolean check_token(const struct raw *r, GError **err)
+{
+	if (r->no_token && r->token) {
+		g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--no-token and --token together: give one of them");
+		return FALSE;
+	}
+	if (r->no_token && r->http && !he_address_is_loopback(r->http)) {
+		g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--http %s with --no-token: anyone who can reach that address could "
+			    "watch and type into the machines; drop --no-token (a random token is "
+			    "then made and printed), give --token TOKEN, or listen on 127.0.0.1 "
+			    "behind a proxy that authenticates", r->http);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 {
 	if (!apply_ints(r, c, err) || !apply_session_guards(r, c, err) || !check_tls(r, err))
@@ -377,6 +414,16 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 	if (r->pattern_size &&
 	    !parse_size("--pattern-size", r->pattern_size, &c->pattern_width, &c->pattern_height, err))
 		return FALSE;
+	if (!check_token(r, err))
+		return FALSE;
+	if (r->view_token && (!r->token || g_str_equal(r->view_token, r->token))) {
+		g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--view-token %s: give "
+			    "--token TOKEN too, a different one: --view-token lets viewers only watch, "
+			    "--token lets them watch and send input", r->token ? "equals --token" :
+			    "without --token");
+		return FALSE;
+	}
+	c->no_token = r->no_token;
 	c->pattern = !r->no_pattern;
 	c->vms = !r->no_vms;
 	c->vm_dir = g_steal_pointer(&r->vm_dir);
@@ -388,6 +435,7 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 	c->encoder = g_steal_pointer(&r->encoder);
 	c->http = g_steal_pointer(&r->http);
 	c->token = g_steal_pointer(&r->token);
+	c->view_token = g_steal_pointer(&r->view_token);
 	c->tls_cert = g_steal_pointer(&r->tls_cert);
 	c->tls_key = g_steal_pointer(&r->tls_key);
 	if (!c->listen) {
@@ -429,6 +477,13 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		{ "token", 0, 0, G_OPTION_ARG_STRING, &r.token,
 		  "Require this access token from browser viewers; HXFR SUBSCRIBE is then "
 		  "only taken on a unix socket from hostencd's own user or root", "TOKEN" },
+		{ "view-token", 0, 0, G_OPTION_ARG_STRING, &r.view_token,
+		  "Also accept this token from browser viewers, who then only watch: no keyboard, "
+		  "pointer or resize (needs --token, which watches and controls)", "TOKEN" },
+		{ "no-token", 0, 0, G_OPTION_ARG_NONE, &r.no_token,
+		  "Serve the web port without a token (loopback addresses only). Without "
+		  "--token or this, hostencd makes a random token at start and prints it in "
+		  "the ready URL", NULL },
 		{ "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &r.tls_cert,
 		  "Serve the web port over HTTPS with this PEM certificate (chain); needs "
 		  "--tls-key. Browsers decode video (WebCodecs) only on https or localhost", "FILE" },

@@ -18,6 +18,8 @@ struct th_options {
 	bool unix_socket;            /**< also --listen unix:<tmpdir>/hostencd.sock */
 	const char *shm_spec;        /**< --shm value, or NULL */
 	const char *const *args;     /**< more arguments, NULL-terminated, or NULL */
+	bool default_token;          /**< leave hostencd its random web token; else
+					  --no-token unless args give --token */
 	const char *vm_dir;          /**< --vm-dir (the VMs there are attached); NULL:
 					  --no-vms, never the machine's real VMs */
 };

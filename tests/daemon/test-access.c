@@ -3,7 +3,8 @@
  * default) whatever the umask, and with --token only a local process of
  * hostencd's own user (or root) on a unix socket may SUBSCRIBE; guests on
  * TCP are told to use the web page. The parts that need another user run
- * when the test runs as root. */
+ * when the test runs as root. The web port is never open by default: without
+ * --token hostencd makes a random one; --no-token is for loopback only. */
 #include <errno.h>
 #include <grp.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "web-client.h"
+#include <glib/gstdio.h>
 
 #define NOBODY 65534
 
@@ -159,10 +162,92 @@ static void test_subscribe_token(void)
 	th_daemon_stop(d);
 }
 
+/* The token of the "ready: open URL?token=T" line in the daemon's log. */
+static char *ready_token(struct th_daemon *d)
+{
+	g_autofree char *log = NULL;
+	const char *at;
+
+	g_assert_true(g_file_get_contents(d->log_path, &log, NULL, NULL));
+	at = strstr(log, "ready: open http://");
+	g_assert_nonnull(at);
+	at = strstr(at, "?token=");
+	g_assert_nonnull(at);
+	at += strlen("?token=");
+	return g_strndup(at, strspn(at, "0123456789abcdef"));
+}
+
+static void test_no_token_refused(void)
+{
+	static const char *const open_port[] = { "--no-vms", "--http=0.0.0.0:0", "--no-token",
+						  NULL };
+	static const char *const both[] = { "--no-vms", "--http=127.0.0.1:0", "--no-token",
+					    "--token=x", NULL };
+	g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+
+	/* an open web port on a public address is refused, saying what to do */
+	g_assert_cmpint(th_run(open_port, &out, &err), ==, 2);
+	g_test_message("%s", err);
+	g_assert_nonnull(strstr(err, "--http 0.0.0.0:0 with --no-token"));
+	g_assert_nonnull(strstr(err, "--token TOKEN"));
+	g_assert_cmpint(th_run(both, &out2, &err2), ==, 2);
+	g_assert_nonnull(strstr(err2, "give one of them"));
+}
+
+/* Neither --token nor --no-token: a random token, in the ready URL and in
+ * hostencd.url (mode 0600) for hostenc-vm; the web port refuses requests
+ * without it. */
+static void test_random_token(void)
+{
+	static const char *const args[] = { "--http=127.0.0.1:0", NULL };
+	g_autofree char *vms = g_dir_make_tmp("hostenc-vms-XXXXXX", NULL);
+	g_autofree char *vm_dir = g_build_filename(vms, "vms", NULL);
+	g_autofree char *url_file = g_build_filename(vms, "hostencd.url", NULL);
+	struct th_options o = { .pattern = true, .args = args, .vm_dir = vm_dir,
+				.default_token = true };
+	g_autofree char *t1 = NULL, *t2 = NULL, *path = NULL, *url = NULL;
+	struct th_daemon *d;
+	struct stat st;
+
+	g_assert_cmpint(g_mkdir(vm_dir, 0700), ==, 0);
+	d = th_daemon_start(&o);
+	t1 = ready_token(d);
+	g_test_message("token %s", t1);
+	g_assert_cmpuint(strlen(t1), ==, 32);
+	g_assert_cmpint(wc_get(d->http_port, NULL, "/sources", NULL, NULL), ==, 401);
+	path = g_strdup_printf("/sources?token=%s", t1);
+	g_assert_cmpint(wc_get(d->http_port, NULL, path, NULL, NULL), ==, 200);
+	/* the URL hostenc-vm prints comes with the token, readable by us only */
+	g_assert_true(g_file_get_contents(url_file, &url, NULL, NULL));
+	g_assert_nonnull(strstr(url, t1));
+	g_assert_cmpint(stat(url_file, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+	/* HXFR SUBSCRIBE is not bound to the random web token: a local tool
+	 * still subscribes over loopback TCP */
+	{
+		struct tc_conn *c = tc_connect_tcp(d->port);
+		char why[256] = "";
+
+		g_assert_cmpint(subscribe(c, 0, why, sizeof(why)), ==, 1);
+		tc_close(c);
+	}
+	th_daemon_stop(d);
+	/* a new one each start */
+	d = th_daemon_start(&o);
+	t2 = ready_token(d);
+	g_assert_cmpstr(t1, !=, t2);
+	th_daemon_stop(d);
+	g_remove(url_file);
+	g_rmdir(vm_dir);
+	g_rmdir(vms);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/access/socket-mode", test_socket_mode);
 	g_test_add_func("/access/subscribe-token", test_subscribe_token);
+	g_test_add_func("/access/no-token-refused", test_no_token_refused);
+	g_test_add_func("/access/random-token", test_random_token);
 	return g_test_run();
 }

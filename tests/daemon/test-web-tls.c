@@ -304,7 +304,7 @@ static void test_bad_certificate(void)
 	}
 	g_assert_nonnull(strstr(err, key_path));
 	g_assert_nonnull(strstr(err, "--tls-cert"));
-	g_assert_null(strstr(err, "ready"));
+	g_assert_null(strstr(err, "ready: open"));
 }
 
 int main(int argc, char **argv)

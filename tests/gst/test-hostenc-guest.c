@@ -976,7 +976,7 @@ test_run (void)
   g_spawn_async_with_fds (NULL, (gchar *[]) { (gchar *) hostencd,
           (gchar *) "--no-vms", (gchar *) "--no-pattern",
           (gchar *) "--listen", listen, (gchar *) "--http",
-          (gchar *) "127.0.0.1:0", NULL }, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+          (gchar *) "127.0.0.1:0", (gchar *) "--no-token", NULL }, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
       child_setup, NULL, &host, -1, fd, fd, &err);
   g_assert_no_error (err);
   close (fd);

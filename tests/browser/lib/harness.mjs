@@ -81,6 +81,9 @@ export async function startDaemon(opts = {}) {
 	if (opts.fps) args.push('--pattern-fps', String(opts.fps));
 	if (opts.gop) args.push('--gop', String(opts.gop));
 	if (opts.extra) args.push(...opts.extra);
+	// hostencd makes a random token unless told otherwise; tests not about
+	// tokens watch without one.
+	if (!args.some((a) => /^--(no-)?token(=|$)/.test(a))) args.push('--no-token');
 	const bin = hostencdPath();
 	// Serve this tree's page, not an installed copy.
 	const env = { ...process.env };
