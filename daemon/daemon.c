@@ -56,6 +56,7 @@ void he_config_clear(struct he_config *c)
 	g_free(c->vm_dir);
 	g_strfreev(c->vm_bus);
 	g_strfreev(c->allow_origins);
+	g_strfreev(c->scanout_owners);
 	g_strfreev(c->allow_hosts);
 	memset(c, 0, sizeof(*c));
 }
@@ -162,6 +163,7 @@ static gboolean start_hxfr(struct he_daemon *d, GError **err)
 	struct he_hxfr_config hc = d->cfg.hxfr;
 
 	hc.shm = (const char *const *)d->cfg.shm;
+	hc.scanout_owners = (const char *const *)d->cfg.scanout_owners;
 	hc.output_queue = d->cfg.output_queue;
 	/* Only a token the user gave guards HXFR SUBSCRIBE (HXFR carries no
 	 * token); the random web token is made later, in start_web. */

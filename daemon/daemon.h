@@ -27,6 +27,7 @@ struct he_config {
 	bool vms;
 	char *vm_dir;           /**< NULL = he_vm_default_dir() */
 	char **vm_bus;          /**< "NAME=DBUS_ADDRESS": VMs on a D-Bus bus */
+	char **scanout_owners;  /**< "ID=VM": --scanout-owner */
 	/* web */
 	char *http;             /**< "HOST:PORT" or NULL */
 	char *token;            /**< --token; NULL: a random one unless no_token */

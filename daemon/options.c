@@ -16,7 +16,7 @@
 #define GROUP "hostencd"
 
 struct raw {
-	char **listen, **shm, **allow_origins, **allow_hosts, **vm_bus;
+	char **listen, **shm, **allow_origins, **allow_hosts, **vm_bus, **scanout_owners;
 	char *encoder, *config, *max_size, *pattern_size, *http, *token, *vm_dir;
 	char *tls_cert, *tls_key;
 	char *view_token;
@@ -73,6 +73,7 @@ static void raw_clear(struct raw *r)
 	g_strfreev(r->listen);
 	g_strfreev(r->shm);
 	g_strfreev(r->allow_origins);
+	g_strfreev(r->scanout_owners);
 	g_strfreev(r->allow_hosts);
 	g_strfreev(r->vm_bus);
 	g_free(r->encoder);
@@ -92,7 +93,7 @@ static void raw_clear(struct raw *r)
  * "pattern" (a boolean: the file's form of --no-pattern) and "no-token"
  * (a boolean: --no-token). */
 static const char *const known_keys[] = {
-	"listen", "shm", "vm-bus", "allow-origin", "allow-host", "encoder", "max-size",
+	"listen", "shm", "vm-bus", "scanout-owner", "allow-origin", "allow-host", "encoder", "max-size",
 	"pattern-size", "http", "token", "view-token", "tls-cert", "tls-key", "vm-dir", "max-sessions",
 	"max-inflight", "idle-timeout", "keepalive-fps", "pattern-fps", "gop",
 	"max-web-connections", "web-idle-timeout", "max-payload", "max-inflight-bytes",
@@ -229,6 +230,8 @@ static gboolean load_key_file(struct raw *r, GError **err)
 		r->vm_bus = g_key_file_get_string_list(kf, GROUP, "vm-bus", NULL, NULL);
 	if (!r->allow_origins)
 		r->allow_origins = g_key_file_get_string_list(kf, GROUP, "allow-origin", NULL, NULL);
+	if (!r->scanout_owners)
+		r->scanout_owners = g_key_file_get_string_list(kf, GROUP, "scanout-owner", NULL, NULL);
 	if (!r->allow_hosts)
 		r->allow_hosts = g_key_file_get_string_list(kf, GROUP, "allow-host", NULL, NULL);
 	kf_str(kf, "encoder", &r->encoder);
@@ -428,6 +431,10 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 	c->vms = !r->no_vms;
 	c->vm_dir = g_steal_pointer(&r->vm_dir);
 	c->allow_origins = g_steal_pointer(&r->allow_origins);
+	for (char **o = r->scanout_owners; o && *o; o++)
+		if (!he_hxfr_check_scanout_owner(*o, err))
+			return FALSE;
+	c->scanout_owners = g_steal_pointer(&r->scanout_owners);
 	c->allow_hosts = g_steal_pointer(&r->allow_hosts);
 	c->vm_bus = g_steal_pointer(&r->vm_bus);
 	c->listen = g_steal_pointer(&r->listen);
@@ -456,6 +463,9 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		{ "shm", 's', 0, G_OPTION_ARG_STRING_ARRAY, &r.shm,
 		  "Offer the shared-memory path through file PATH (e.g. the mem-path of a QEMU "
 		  "ivshmem-plain device); NAME=PATH names the region; repeatable", "[NAME=]PATH" },
+		{ "scanout-owner", 0, 0, G_OPTION_ARG_STRING_ARRAY, &r.scanout_owners,
+		  "Scanout ID belongs to VM: only a guest on that VM's own channel may enable it "
+		  "(ids a VM's guest enables become its own anyway); repeatable", "ID=VM" },
 		{ "encoder", 'e', 0, G_OPTION_ARG_STRING, &r.encoder,
 		  "Use this libavcodec encoder (see --list-encoders); default: hardware first, then "
 		  "libx264", "NAME" },

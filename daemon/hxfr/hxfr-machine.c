@@ -83,6 +83,7 @@ void he_hxfr_machine_remove(struct he_hxfr *hx, const char *name)
 	if (!m)
 		return;
 	g_hash_table_remove(hx->machines, name);
+	hxfr_scanouts_machine_gone(hx, name);
 	m->alive = false;
 	he_listener_destroy(g_steal_pointer(&m->listener));
 	hxfr_machine_unref(m);

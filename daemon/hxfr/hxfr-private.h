@@ -32,6 +32,7 @@ struct he_hxfr {
 	GList *listeners;       /* struct he_listener* */
 	GList *sessions;        /* struct he_session* */
 	GHashTable *machines;   /* name -> struct hxfr_machine* */
+	GHashTable *scanouts;   /* scanout id -> the VM it belongs to (scanouts.c) */
 	uint32_t n_sessions;
 	uint64_t inflight_bytes; /* bytes held by queued frames of all sessions */
 	uint32_t next_session_id;
@@ -40,6 +41,15 @@ struct he_hxfr {
 /* hxfr-server.c */
 void hxfr_session_added(struct he_hxfr *hx, struct he_session *s);
 void hxfr_session_removed(struct he_hxfr *hx, struct he_session *s);
+
+/* scanouts.c: which VM a scanout id belongs to */
+gboolean hxfr_scanouts_init(struct he_hxfr *hx, const char *const *owners, GError **err);
+void hxfr_scanouts_clear(struct he_hxfr *hx);
+/* May a session of @machine (NULL: not a VM's channel) enable @id? NULL if
+ * so (an id a VM's guest enables becomes the VM's), else the VM owning it. */
+const char *hxfr_scanout_claim(struct he_hxfr *hx, uint32_t id, const char *machine);
+/* The VM is gone: the ids its guests claimed are free again. */
+void hxfr_scanouts_machine_gone(struct he_hxfr *hx, const char *machine);
 
 /* hxfr-machine.c */
 struct hxfr_machine *hxfr_machine_ref(struct hxfr_machine *m);

@@ -48,6 +48,11 @@ struct he_hxfr *he_hxfr_create(const struct he_hxfr_config *cfg, struct he_regis
 	hx->next_session_id = 1;
 	hx->machines = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
 	hx->regions = he_shm_regions_create();
+	if (!hxfr_scanouts_init(hx, cfg->scanout_owners, err)) {
+		he_hxfr_destroy(hx);
+		return NULL;
+	}
+	hx->cfg.scanout_owners = NULL; /* not kept: the table holds them */
 	for (char **r = hx->shm_specs; r && *r; r++) {
 		if (!he_shm_regions_add(hx->regions, *r, err)) {
 			he_hxfr_destroy(hx);
@@ -73,6 +78,7 @@ void he_hxfr_destroy(struct he_hxfr *hx)
 	while (hx->sessions)
 		he_session_destroy(hx->sessions->data);
 	he_shm_regions_destroy(hx->regions);
+	hxfr_scanouts_clear(hx);
 	g_strfreev(hx->shm_specs);
 	g_free(hx->encoder_name);
 	g_free(hx);

@@ -35,9 +35,12 @@ struct he_hxfr_config {
 	bool subscribe_needs_auth;  /**< --token: SUBSCRIBE only from trusted local peers */
 	uint32_t output_queue;      /**< bytes a subscriber may have queued before resync */
 	const char *const *shm;     /**< "NAME=PATH" or "PATH" regions (copied) */
+	const char *const *scanout_owners; /**< "ID=VM": only VM's channel enables ID */
 };
 
 void he_hxfr_config_defaults(struct he_hxfr_config *c);
+/** Is @p spec a valid --scanout-owner value ("ID=VM")? FALSE with @p err. */
+gboolean he_hxfr_check_scanout_owner(const char *spec, GError **err);
 
 /** The encoder guests are told about in HELLO_RESP. */
 struct he_hxfr_encoder {

@@ -187,7 +187,7 @@ static void scanout_reply(struct he_session *s, uint16_t session, uint32_t id, b
 static void on_enable_scanout(struct he_session *s, const struct hxfr_msg *msg)
 {
 	struct hxfr_enable_scanout m;
-	const char *why = NULL;
+	const char *why = NULL, *owner;
 	struct he_stream *other;
 	int res = hxfr_decode_enable_scanout(msg, &m, &why);
 
@@ -197,6 +197,13 @@ static void on_enable_scanout(struct he_session *s, const struct hxfr_msg *msg)
 	}
 	other = he_registry_find(s->hx->reg, m.id);
 	if ((other && other != s->stream) || (s->scanout_id != UINT32_MAX && s->scanout_id != m.id)) {
+		scanout_reply(s, msg->hdr.session, m.id, false);
+		return;
+	}
+	owner = hxfr_scanout_claim(s->hx, m.id, s->machine ? s->machine->name : NULL);
+	if (owner) {
+		he_guest_log(s->peer, "ENABLE_SCANOUT %u refused: it belongs to VM %s", m.id,
+			     owner);
 		scanout_reply(s, msg->hdr.session, m.id, false);
 		return;
 	}

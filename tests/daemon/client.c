@@ -336,6 +336,31 @@ void tc_send_u32(struct tc_conn *c, uint8_t type, uint16_t session, uint32_t v)
 	tc_send_ok(c, buf, sizeof(buf));
 }
 
+void tc_enable_scanout(struct tc_conn *c, uint32_t id, uint32_t w, uint32_t h)
+{
+	struct hxfr_enable_scanout m = { .id = id, .width = w, .height = h, .refresh_hz = 60 };
+	uint8_t buf[HXFR_HEADER_SIZE + HXFR_ENABLE_SCANOUT_SIZE];
+
+	g_assert_cmpint(hxfr_build_enable_scanout(buf, sizeof(buf), 0, &m), ==, sizeof(buf));
+	tc_send_ok(c, buf, sizeof(buf));
+}
+
+void tc_expect_scanout_resp(struct tc_conn *c, uint32_t id, bool ok)
+{
+	struct hxfr_scanout_resp r;
+	struct tc_msg msg;
+	const char *why = NULL;
+	g_autofree char *name = g_strdup_printf("Virtual-%u", id + 1);
+
+	tc_expect(c, HXFR_SCANOUT_RESP, &msg);
+	if (hxfr_decode_scanout_resp(&msg.m, &r, &why) < 0)
+		g_error("bad SCANOUT_RESP: %s", why);
+	g_assert_cmpuint(r.id, ==, id);
+	g_assert_cmpuint(r.success, ==, ok);
+	g_assert_cmpstr(r.name, ==, name);
+	tc_msg_clear(&msg);
+}
+
 void tc_send_raw(struct tc_conn *c, uint8_t type, uint8_t flags, uint32_t payload_size,
 		 const void *payload, size_t len)
 {

@@ -92,6 +92,10 @@ void tc_send_raw(struct tc_conn *c, uint8_t type, uint8_t flags, uint32_t payloa
 		 const void *payload, size_t len);
 /** PING with empty payload (Helix) or an 8-byte time; asserts the PONG. */
 void tc_ping(struct tc_conn *c, bool with_time);
+/** ENABLE_SCANOUT @p id at @p w x @p h, 60 Hz. */
+void tc_enable_scanout(struct tc_conn *c, uint32_t id, uint32_t w, uint32_t h);
+/** Asserts the next message is SCANOUT_RESP for @p id ("Virtual-ID+1") with @p ok. */
+void tc_expect_scanout_resp(struct tc_conn *c, uint32_t id, bool ok);
 
 /* ---- pictures ------------------------------------------------------------ */
 

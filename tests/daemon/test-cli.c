@@ -104,6 +104,8 @@ static void test_bad_options(void)
 	 * "ready", then warn on every frame and serve nothing). */
 	static const char *const bitrate[] = { "--bitrate", "5000", NULL };
 	static const char *const bitrate_n[] = { "--bitrate 5000", "10000", NULL };
+	static const char *const owner[] = { "--scanout-owner=vm1", NULL };
+	static const char *const owner_n[] = { "--scanout-owner vm1", "ID=VM", NULL };
 	static const char *const stray[] = { "--no-pattern", "stray", NULL };
 	static const char *const stray_n[] = { "stray", NULL };
 
@@ -115,6 +117,7 @@ static void test_bad_options(void)
 	expect_usage_error(payload, payload_n);
 	expect_usage_error(bitrate, bitrate_n);
 	expect_usage_error(stray, stray_n);
+	expect_usage_error(owner, owner_n);
 }
 
 /* The key file: an unknown key or group, or a value that is not a number,

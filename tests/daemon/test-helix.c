@@ -162,31 +162,6 @@ static void test_no_hello(void)
 	th_daemon_stop(d);
 }
 
-static void enable_scanout(struct tc_conn *c, uint32_t id, uint32_t w, uint32_t h)
-{
-	struct hxfr_enable_scanout m = { .id = id, .width = w, .height = h, .refresh_hz = 60 };
-	uint8_t buf[HXFR_HEADER_SIZE + HXFR_ENABLE_SCANOUT_SIZE];
-
-	g_assert_cmpint(hxfr_build_enable_scanout(buf, sizeof(buf), 0, &m), ==, sizeof(buf));
-	tc_send_ok(c, buf, sizeof(buf));
-}
-
-static void expect_scanout_resp(struct tc_conn *c, uint32_t id, bool ok)
-{
-	struct hxfr_scanout_resp r;
-	struct tc_msg msg;
-	const char *why = NULL;
-	g_autofree char *name = g_strdup_printf("Virtual-%u", id + 1);
-
-	tc_expect(c, HXFR_SCANOUT_RESP, &msg);
-	if (hxfr_decode_scanout_resp(&msg.m, &r, &why) < 0)
-		g_error("bad SCANOUT_RESP: %s", why);
-	g_assert_cmpuint(r.id, ==, id);
-	g_assert_cmpuint(r.success, ==, ok);
-	g_assert_cmpstr(r.name, ==, name);
-	tc_msg_clear(&msg);
-}
-
 /* The subscriber's copy of a guest frame: same pts, same picture. */
 static void expect_relayed(struct tc_conn *s, struct tc_stream *st, uint16_t id,
 			   const struct tc_picture *p, int64_t pts)
@@ -216,8 +191,8 @@ static void test_scanout(void)
 
 	tc_stream_init(&gst);
 	tc_stream_init(&sst);
-	enable_scanout(g, 2, 320, 240);
-	expect_scanout_resp(g, 2, true);
+	tc_enable_scanout(g, 2, 320, 240);
+	tc_expect_scanout_resp(g, 2, true);
 	subscribe(s, 2, true);
 	for (uint32_t n = 0; n < 8; n++) {
 		tc_picture_render(p, n);
@@ -226,16 +201,16 @@ static void test_scanout(void)
 		expect_relayed(s, &sst, 2, p, tc_pts(n));
 	}
 	/* one scanout per session */
-	enable_scanout(g, 3, 320, 240);
-	expect_scanout_resp(g, 3, false);
+	tc_enable_scanout(g, 3, 320, 240);
+	tc_expect_scanout_resp(g, 3, false);
 	/* a scanout id taken by another session */
-	enable_scanout(s, 2, 320, 240);
-	expect_scanout_resp(s, 2, false);
+	tc_enable_scanout(s, 2, 320, 240);
+	tc_expect_scanout_resp(s, 2, false);
 	/* DISABLE of a scanout this session does not have: a reply, success 0 */
 	tc_send_u32(g, HXFR_DISABLE_SCANOUT, 0, 5);
-	expect_scanout_resp(g, 5, false);
+	tc_expect_scanout_resp(g, 5, false);
 	tc_send_u32(g, HXFR_DISABLE_SCANOUT, 0, 2);
-	expect_scanout_resp(g, 2, true);
+	tc_expect_scanout_resp(g, 2, true);
 	/* the source is gone: its subscriber is closed */
 	tc_expect_closed(s, 5000, NULL);
 	/* the guest goes on with inline frames: a new stream, from an IDR */
@@ -249,6 +224,27 @@ static void test_scanout(void)
 	tc_stream_clear(&sst);
 	tc_close(s);
 	tc_close(g);
+	th_daemon_stop(d);
+}
+
+/* A scanout id given to a VM (--scanout-owner ID=VM) cannot be taken by
+ * anyone else, even while that VM is not there: viewers of that id would
+ * watch the squatter. Other ids are still first come, first served. */
+static void test_scanout_owner(void)
+{
+	static const char *const args[] = { "--scanout-owner=4=vm1", NULL };
+	struct th_options o = { .args = args };
+	struct th_daemon *d = th_daemon_start(&o);
+	struct tc_conn *g = tc_connect_tcp(d->port);
+	g_autofree char *log = NULL;
+
+	tc_enable_scanout(g, 4, 320, 240);
+	tc_expect_scanout_resp(g, 4, false);
+	tc_enable_scanout(g, 5, 320, 240);
+	tc_expect_scanout_resp(g, 5, true);
+	tc_close(g);
+	g_assert_true(g_file_get_contents(d->log_path, &log, NULL, NULL));
+	g_assert_nonnull(strstr(log, "ENABLE_SCANOUT 4 refused: it belongs to VM vm1"));
 	th_daemon_stop(d);
 }
 
@@ -302,8 +298,8 @@ static void test_keepalive(void)
 
 	tc_stream_init(&gst);
 	tc_stream_init(&sst);
-	enable_scanout(g, 1, 320, 240);
-	expect_scanout_resp(g, 1, true);
+	tc_enable_scanout(g, 1, 320, 240);
+	tc_expect_scanout_resp(g, 1, true);
 	subscribe(s, 1, true);
 	for (uint32_t n = 0; n < 6; n++) {
 		unsigned between = 0;
@@ -357,7 +353,7 @@ static void test_scanout_inflight(void)
 			tc_send_frame(g, p, tc_pts(n++), false);
 		}
 		if (round == 0)
-			enable_scanout(g, 4, 640, 360);
+			tc_enable_scanout(g, 4, 640, 360);
 		else
 			tc_send_u32(g, HXFR_DISABLE_SCANOUT, 0, 4);
 		while (frames + resp < 3) {
@@ -395,6 +391,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/helix/subscribe-pattern", test_subscribe_pattern);
 	g_test_add_func("/helix/no-hello", test_no_hello);
 	g_test_add_func("/helix/scanout", test_scanout);
+	g_test_add_func("/helix/scanout-owner", test_scanout_owner);
 	g_test_add_func("/helix/scanout-inflight", test_scanout_inflight);
 	g_test_add_func("/helix/keepalive", test_keepalive);
 	return g_test_run();

@@ -9,7 +9,8 @@
  * guest's videotestsrc drew. Then what broke for users: restarting the
  * pipeline on one virtio-serial port, a pipeline killed mid-message, a
  * shared-memory file that is not the guest's, hostencd restarting under a
- * running pipeline. An X11 desktop (Xvfb, ximagesrc) captured in the guest.
+ * running pipeline. A scanout id kept for its VM while the guest is away.
+ * An X11 desktop (Xvfb, ximagesrc) captured in the guest.
  * And the virtio-gpu resource id of a DMA-BUF.
  *
  * One VM for all (booting is most of the time); the cases run in order and
@@ -516,6 +517,38 @@ test_host_restart(void)
 	g_test_message("the element said: %s", log);
 }
 
+/* A scanout id a VM's guest enabled on the VM's own channel stays the
+ * VM's while its guest is away (a reboot, a crashed compositor): another
+ * peer cannot take it in between and have the VM's viewers watch it. */
+static void
+test_scanout_owned(void)
+{
+	g_autofree char *sock = NULL;
+	struct tc_conn *guest, *other;
+
+	if (skip_without_guest())
+		return;
+	/* the VM's channel, as its guest sees it (one more session on it) */
+	sock = g_build_filename(vm.dir, "hxfr.sock", NULL);
+	guest = tc_connect_unix(sock);
+	tc_enable_scanout(guest, 9, WIDTH, HEIGHT);
+	tc_expect_scanout_resp(guest, 9, true);
+	tc_close(guest); /* the guest goes away, and with it its stream */
+	g_usleep(G_USEC_PER_SEC); /* hostencd sees the close (before: id 9 free again) */
+	other = tc_connect_tcp(host->port);
+	tc_enable_scanout(other, 9, WIDTH, HEIGHT);
+	tc_expect_scanout_resp(other, 9, false);
+	/* the guest, back, has it again */
+	guest = tc_connect_unix(sock);
+	tc_enable_scanout(guest, 9, WIDTH, HEIGHT);
+	tc_expect_scanout_resp(guest, 9, true);
+	/* its ids are its own, not everyone's: others still get theirs */
+	tc_enable_scanout(other, 10, WIDTH, HEIGHT);
+	tc_expect_scanout_resp(other, 10, true);
+	tc_close(other);
+	tc_close(guest);
+}
+
 /* The X server's root as xsetroot painted it: #2080c0 everywhere. */
 static gboolean
 x11_root_ok(const AVFrame *f)
@@ -657,6 +690,7 @@ main(int argc, char **argv)
 	g_test_add_func("/guest/serial-restarts", test_serial_restarts);
 	g_test_add_func("/guest/stale-ring", test_stale_ring);
 	g_test_add_func("/guest/host-restart", test_host_restart);
+	g_test_add_func("/guest/scanout-owned", test_scanout_owned);
 	g_test_add_func("/guest/x11-capture", test_x11_capture);
 	g_test_add_func("/guest/virtgpu-resource-id", test_virtgpu_resource_id);
 	g_test_add_func("/guest/vsock", test_vsock);
