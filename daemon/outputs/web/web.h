@@ -14,7 +14,8 @@ struct he_web;
 
 struct he_web_config {
 	const char *address;      /**< "HOST:PORT"; port 0 picks one */
-	const char *token;        /**< required from viewers, or NULL */
+	const char *token;        /**< required from viewers, or NULL; gives control */
+	const char *view_token;   /**< also accepted, for watching only; NULL: none */
 	const char *tls_cert;     /**< PEM certificate file: HTTPS (with tls_key), or NULL */
 	const char *tls_key;      /**< PEM private key file of tls_cert */
 	const char *root;         /**< directory of the static files */
