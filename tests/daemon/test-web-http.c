@@ -211,14 +211,7 @@ static void test_symlinks(void)
 
 static uint64_t metric(struct th_daemon *d, const char *name)
 {
-	g_autofree char *text = NULL;
-	g_autofree char *key = g_strdup_printf("\n%s ", name);
-	const char *p;
-
-	g_assert_cmpint(wc_get(d->http_port, NULL, "/metrics", NULL, &text), ==, 200);
-	p = strstr(text, key);
-	g_assert_nonnull(p);
-	return g_ascii_strtoull(p + strlen(key), NULL, 10);
+	return wc_metric(d->http_port, name);
 }
 
 static void test_cap_and_idle(void)
@@ -290,25 +283,13 @@ static void test_cap_and_idle(void)
 	th_daemon_stop(d);
 }
 
-static unsigned fd_count(int pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/fd", pid);
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	unsigned n = 0;
-
-	g_assert_nonnull(dir);
-	while (g_dir_read_name(dir))
-		n++;
-	return n;
-}
-
 /* One request per connection: the answer says so and the daemon closes
  * its end, so a client that leaves after its answer leaves nothing behind
  * (libsoup 3.2 kept such kept-alive connections in CLOSE-WAIT for good). */
 static void test_closed_after_answer(void)
 {
 	struct th_daemon *d = start(NULL);
-	unsigned before = fd_count(d->pid), after = 0, said_close = 0;
+	unsigned before = wc_fd_count(d->pid), after = 0, said_close = 0;
 
 	for (int i = 0; i < 50; i++) {
 		int fd = wc_connect(d->http_port);
@@ -319,7 +300,7 @@ static void test_closed_after_answer(void)
 		said_close += strstr(headers, "\r\nConnection: close") != NULL;
 		close(fd);
 	}
-	for (int i = 0; i < 40 && (after = fd_count(d->pid)) > before + 2; i++)
+	for (int i = 0; i < 40 && (after = wc_fd_count(d->pid)) > before + 2; i++)
 		g_usleep(50000);
 	g_test_message("hostencd's descriptors: %u before 50 requests, %u after", before, after);
 	g_assert_cmpuint(after, <=, before + 2);

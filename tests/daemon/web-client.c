@@ -332,6 +332,30 @@ char *wc_json_string(const char *json, const char *name)
 	return end ? g_strndup(p, (gsize)(end - p)) : NULL;
 }
 
+uint64_t wc_metric(uint16_t port, const char *name)
+{
+	g_autofree char *text = NULL;
+	g_autofree char *key = g_strdup_printf("\n%s ", name);
+	const char *p;
+
+	g_assert_cmpint(wc_get(port, NULL, "/metrics", NULL, &text), ==, 200);
+	p = strstr(text, key);
+	g_assert_nonnull(p);
+	return g_ascii_strtoull(p + strlen(key), NULL, 10);
+}
+
+unsigned wc_fd_count(int pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/fd", pid);
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	unsigned n = 0;
+
+	g_assert_nonnull(dir);
+	while (g_dir_read_name(dir))
+		n++;
+	return n;
+}
+
 long wc_rss_kib(int pid)
 {
 	g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);

@@ -67,6 +67,11 @@ char *wc_ws_wait_text(struct wc_ws *ws, const char *type, int timeout_ms);
 /** The string member @p name of a JSON text (g_free), or NULL. */
 char *wc_json_string(const char *json, const char *name);
 
+/** The value of unlabelled metric @p name in /metrics (asserts it is there). */
+uint64_t wc_metric(uint16_t port, const char *name);
+/** Open file descriptors of process @p pid. */
+unsigned wc_fd_count(int pid);
+
 /** Resident memory of process @p pid, in KiB. */
 long wc_rss_kib(int pid);
 

@@ -247,3 +247,58 @@ guest_vm_stop(GuestVm *vm)
 	g_clear_pointer(&vm->log, g_free);
 	g_clear_pointer(&vm->name, g_free);
 }
+
+/* ---- QMP ---- */
+
+static char *
+qmp_line(GDataInputStream *in)
+{
+	g_autoptr(GError) error = NULL;
+	char *l = g_data_input_stream_read_line(in, NULL, NULL, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(l);
+	return l;
+}
+
+void
+guest_vm_qmp(GuestQmp *q, const char *json)
+{
+	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(q->conn));
+	g_autoptr(GError) error = NULL;
+
+	g_output_stream_write_all(out, json, strlen(json), NULL, NULL, &error);
+	g_assert_no_error(error);
+	for (;;) {
+		g_autofree char *l = qmp_line(q->in);
+
+		if (strstr(l, "\"error\""))
+			g_error("QMP %s: %s", json, l);
+		if (strstr(l, "\"return\""))
+			return;
+	}
+}
+
+void
+guest_vm_qmp_open(GuestVm *vm, const char *socket_name, GuestQmp *q)
+{
+	g_autofree char *path = g_build_filename(vm->dir, socket_name, NULL);
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *greeting = NULL;
+
+	q->conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, &error);
+	g_assert_no_error(error);
+	q->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(q->conn)));
+	greeting = qmp_line(q->in);
+	g_assert_nonnull(strstr(greeting, "QMP"));
+	guest_vm_qmp(q, "{\"execute\":\"qmp_capabilities\"}\n");
+}
+
+void
+guest_vm_qmp_close(GuestQmp *q)
+{
+	g_clear_object(&q->in);
+	g_clear_object(&q->conn);
+}

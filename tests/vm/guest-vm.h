@@ -49,6 +49,20 @@ void guest_vm_send(GuestVm *vm, const char *text);
 void guest_vm_stop(GuestVm *vm);
 
 gboolean guest_vm_wait_for_file(GuestVm *vm, const char *path, gint64 deadline);
+
+/* A QMP connection to one of the VM's sockets (vm->dir/@socket_name:
+ * "qmp.sock", the one hostencd uses, or "control.sock", hostenc-vm's). */
+typedef struct {
+	GSocketConnection *conn;
+	GDataInputStream *in;
+} GuestQmp;
+
+/* Connects and negotiates capabilities; fails the test on error. */
+void guest_vm_qmp_open(GuestVm *vm, const char *socket_name, GuestQmp *q);
+/* Sends @json (one command, ending in a newline) and waits for its
+ * "return"; an "error" fails the test. */
+void guest_vm_qmp(GuestQmp *q, const char *json);
+void guest_vm_qmp_close(GuestQmp *q);
 GSocket *guest_vm_connect_unix(const char *path, GError **error);
 
 #endif

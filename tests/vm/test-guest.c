@@ -9,7 +9,8 @@
  * guest's videotestsrc drew. Then what broke for users: restarting the
  * pipeline on one virtio-serial port, a pipeline killed mid-message, a
  * shared-memory file that is not the guest's, hostencd restarting under a
- * running pipeline. A scanout id kept for its VM while the guest is away.
+ * running pipeline, a guest frozen without closing its connection. A
+ * scanout id kept for its VM while the guest is away.
  * An X11 desktop (Xvfb, ximagesrc) captured in the guest.
  * And the virtio-gpu resource id of a DMA-BUF.
  *
@@ -30,6 +31,7 @@
 #define BOOT_TIMEOUT_S 90
 #define CMD_TIMEOUT_S 120
 #define WATCH_TIMEOUT_S 60
+#define SESSION_IDLE_S 8 /* hostencd's, for the half-open case */
 #define PORT_NAME "org.hostenc.hxfr.0"
 #define VM_NAME "g1"
 #define WIDTH 320
@@ -114,7 +116,8 @@ start_host(void)
 {
 	g_autofree char *shm = g_strdup_printf("--shm=%s/ivshmem", vm.dir);
 	g_autofree char *stale = g_strdup_printf("--shm=stale=%s", stale_path);
-	const char *args[] = { "--http=127.0.0.1:0", shm, stale, NULL };
+	g_autofree char *idle = g_strdup_printf("--session-idle-timeout=%d", SESSION_IDLE_S);
+	const char *args[] = { "--http=127.0.0.1:0", shm, stale, idle, NULL };
 	struct th_options o = { .pattern = false, .args = args, .vm_dir = vm.vm_root };
 
 	return th_daemon_start(&o);
@@ -517,6 +520,45 @@ test_host_restart(void)
 	g_test_message("the element said: %s", log);
 }
 
+/* The guest dies without closing its connection (here: the VM paused, so
+ * nothing of the guest answers; behind user networking QEMU keeps the
+ * host side of the TCP connection open): hostencd frees the session after
+ * its idle timeout instead of keeping it forever; once the guest runs
+ * again its pipeline reconnects and the pictures go on. */
+static void
+test_half_open(void)
+{
+	g_autofree char *h = NULL, *props = NULL, *log = NULL;
+	GuestQmp q = { 0 };
+	gint64 deadline;
+	Watch w = { 0 };
+
+	if (skip_without_guest())
+		return;
+	h = tcp_host();
+	props = g_strdup_printf("%s connect-timeout=60000", h);
+	start_pipeline("halfopen", 100000, props);
+	watch("guest/halfopen", 10, &w);
+	g_assert_cmpuint(w.good, >=, 10);
+	watch_clear(&w);
+	guest_vm_qmp_open(&vm, "control.sock", &q);
+	guest_vm_qmp(&q, "{\"execute\":\"stop\"}\n");
+	deadline = g_get_monotonic_time() + (SESSION_IDLE_S + 15) * G_USEC_PER_SEC;
+	while (find_source("guest/halfopen") >= 0) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(G_USEC_PER_SEC / 2);
+	}
+	g_test_message("session freed while the guest was frozen");
+	guest_vm_qmp(&q, "{\"execute\":\"cont\"}\n");
+	guest_vm_qmp_close(&q);
+	watch("guest/halfopen", 10, &w);
+	g_assert_cmpuint(w.good, >=, 10);
+	g_assert_cmpuint(w.bad, ==, 0);
+	watch_clear(&w);
+	g_free(run("killall -INT gst-launch-1.0", NULL));
+	finish_pipeline("halfopen", &log);
+}
+
 /* A scanout id a VM's guest enabled on the VM's own channel stays the
  * VM's while its guest is away (a reboot, a crashed compositor): another
  * peer cannot take it in between and have the VM's viewers watch it. */
@@ -690,6 +732,7 @@ main(int argc, char **argv)
 	g_test_add_func("/guest/serial-restarts", test_serial_restarts);
 	g_test_add_func("/guest/stale-ring", test_stale_ring);
 	g_test_add_func("/guest/host-restart", test_host_restart);
+	g_test_add_func("/guest/half-open", test_half_open);
 	g_test_add_func("/guest/scanout-owned", test_scanout_owned);
 	g_test_add_func("/guest/x11-capture", test_x11_capture);
 	g_test_add_func("/guest/virtgpu-resource-id", test_virtgpu_resource_id);

@@ -246,35 +246,6 @@ test_fbdemo(void)
 
 /* ---- the screen, as QEMU sees it (host side) ---- */
 
-static char *
-qmp_line(GDataInputStream *in)
-{
-	g_autoptr(GError) error = NULL;
-	char *l = g_data_input_stream_read_line(in, NULL, NULL, &error);
-
-	g_assert_no_error(error);
-	g_assert_nonnull(l);
-	return l;
-}
-
-static void
-qmp_command(GSocketConnection *c, GDataInputStream *in, const char *json)
-{
-	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(c));
-	g_autoptr(GError) error = NULL;
-
-	g_output_stream_write_all(out, json, strlen(json), NULL, NULL, &error);
-	g_assert_no_error(error);
-	for (;;) {
-		g_autofree char *l = qmp_line(in);
-
-		if (strstr(l, "\"error\""))
-			g_error("QMP %s: %s", json, l);
-		if (strstr(l, "\"return\""))
-			return;
-	}
-}
-
 /* Reads pixel (x, y) of a binary PPM (P6, maxval 255). */
 static guint32
 ppm_pixel(const char *path, guint x, guint y)
@@ -296,36 +267,11 @@ ppm_pixel(const char *path, guint x, guint y)
 	return (guint32)p[0] << 16 | (guint32)p[1] << 8 | p[2];
 }
 
-typedef struct {
-	GSocketConnection *conn;
-	GDataInputStream *in;
-} Qmp;
-
 /* hostencd is not running in these tests, so qmp.sock is free for us. */
 static void
-qmp_open(Qmp *q)
+qmp_open(GuestQmp *q)
 {
-	g_autofree char *path = g_build_filename(vm.dir, "qmp.sock", NULL);
-	g_autoptr(GSocketClient) client = g_socket_client_new();
-	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *greeting = NULL;
-
-	q->conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr),
-					  NULL, &error);
-	g_assert_no_error(error);
-	q->in = g_data_input_stream_new(
-		g_io_stream_get_input_stream(G_IO_STREAM(q->conn)));
-	greeting = qmp_line(q->in);
-	g_assert_nonnull(strstr(greeting, "QMP"));
-	qmp_command(q->conn, q->in, "{\"execute\":\"qmp_capabilities\"}\n");
-}
-
-static void
-qmp_close(Qmp *q)
-{
-	g_clear_object(&q->in);
-	g_clear_object(&q->conn);
+	guest_vm_qmp_open(&vm, "qmp.sock", q);
 }
 
 static void
@@ -333,7 +279,7 @@ test_screendump(void)
 {
 	g_autofree char *ppm = NULL;
 	g_autofree char *cmd = NULL;
-	Qmp q = { 0 };
+	GuestQmp q = { 0 };
 	guint32 px = 0;
 
 	if (skip_without_vm())
@@ -348,10 +294,10 @@ test_screendump(void)
 	for (int i = 0; i < 20 && px != 0xFF8000; i++) {
 		if (i)
 			g_usleep(250 * 1000);
-		qmp_command(q.conn, q.in, cmd);
+		guest_vm_qmp(&q, cmd);
 		px = ppm_pixel(ppm, 1050, 650);
 	}
-	qmp_close(&q);
+	guest_vm_qmp_close(&q);
 	g_assert_cmphex(px, ==, 0xFF8000);
 }
 
@@ -379,7 +325,7 @@ test_clock_alive(void)
 	g_autofree char *ppm = NULL;
 	g_autofree char *cmd = NULL;
 	g_autofree char *first = NULL;
-	Qmp q = { 0 };
+	GuestQmp q = { 0 };
 	gboolean changed = FALSE;
 
 	if (skip_without_vm())
@@ -388,28 +334,28 @@ test_clock_alive(void)
 	cmd = g_strdup_printf("{\"execute\":\"screendump\",\"arguments\":"
 			      "{\"filename\":\"%s\"}}\n", ppm);
 	qmp_open(&q);
-	qmp_command(q.conn, q.in, cmd);
+	guest_vm_qmp(&q, cmd);
 	first = clock_region_sum(ppm);
 	for (int i = 0; i < 20 && !changed; i++) {
 		g_autofree char *now = NULL;
 
 		g_free(guest_run("sleep 0.5", NULL));
-		qmp_command(q.conn, q.in, cmd);
+		guest_vm_qmp(&q, cmd);
 		now = clock_region_sum(ppm);
 		changed = strcmp(now, first) != 0;
 	}
-	qmp_close(&q);
+	guest_vm_qmp_close(&q);
 	g_assert_true(changed);
 }
 
 static void
-send_key(Qmp *q, const char *qcode)
+send_key(GuestQmp *q, const char *qcode)
 {
 	g_autofree char *cmd = g_strdup_printf(
 		"{\"execute\":\"send-key\",\"arguments\":{\"keys\":"
 		"[{\"type\":\"qcode\",\"data\":\"%s\"}]}}\n", qcode);
 
-	qmp_command(q->conn, q->in, cmd);
+	guest_vm_qmp(q, cmd);
 }
 
 /* Keys reach tty1 through the PS/2 keyboard; the guest's line reader
@@ -418,7 +364,7 @@ static void
 test_typed_text(void)
 {
 	static const char *const keys[] = { "h", "o", "s", "t", "ret" };
-	Qmp q = { 0 };
+	GuestQmp q = { 0 };
 	gboolean seen = FALSE;
 
 	if (skip_without_vm())
@@ -426,7 +372,7 @@ test_typed_text(void)
 	qmp_open(&q);
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
 		send_key(&q, keys[i]);
-	qmp_close(&q);
+	guest_vm_qmp_close(&q);
 	for (int i = 0; i < 40 && !seen; i++) {
 		g_autofree char *typed = guest_run("cat /tmp/typed 2>/dev/null",
 						   NULL);
@@ -443,7 +389,7 @@ test_typed_text(void)
 static void
 test_tablet_events(void)
 {
-	Qmp q = { 0 };
+	GuestQmp q = { 0 };
 	g_autofree char *out = NULL;
 	int status = -1;
 
@@ -460,12 +406,12 @@ test_tablet_events(void)
 		g_usleep(100 * 1000);
 	}
 	qmp_open(&q);
-	qmp_command(q.conn, q.in,
-		    "{\"execute\":\"input-send-event\",\"arguments\":"
-		    "{\"events\":[{\"type\":\"abs\",\"data\":{\"axis\":"
-		    "\"x\",\"value\":12000}},{\"type\":\"abs\",\"data\":"
-		    "{\"axis\":\"y\",\"value\":9000}}]}}\n");
-	qmp_close(&q);
+	guest_vm_qmp(&q,
+		     "{\"execute\":\"input-send-event\",\"arguments\":"
+		     "{\"events\":[{\"type\":\"abs\",\"data\":{\"axis\":"
+		     "\"x\",\"value\":12000}},{\"type\":\"abs\",\"data\":"
+		     "{\"axis\":\"y\",\"value\":9000}}]}}\n");
+	guest_vm_qmp_close(&q);
 	out = guest_run("wait; cat /tmp/events", &status);
 	g_test_message("tablet events:\n%s", out);
 	/* type 3 = EV_ABS, code 0 = ABS_X, code 1 = ABS_Y */
