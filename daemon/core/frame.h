@@ -23,6 +23,8 @@
 
 #define HE_FRAME_DMABUF_MAX_PLANES 4
 
+struct he_sigbus_range;
+
 struct he_frame_dmabuf {
 	uint32_t drm_fourcc;  /**< DRM_FORMAT_* */
 	uint64_t modifier;    /**< DRM_FORMAT_MOD_* */
@@ -47,6 +49,9 @@ struct he_frame {
 	int64_t duration_ns;
 	int64_t capture_us;   /**< CLOCK_REALTIME µs when the frame was captured/received */
 	bool force_idr;
+	/** CPU memory a guest can take away (its shared memory), or NULL:
+	 * once lost, what was read from it is garbage (sigbus.h) */
+	const struct he_sigbus_range *guest_memory;
 	/* backing */
 	he_frame_release_fn release;
 	void *release_data;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "encoder.h"
+#include "sigbus.h"
 #include "stream-private.h"
 
 static struct he_encoder_config encoder_config(struct he_stream *s, const struct he_frame *f)
@@ -106,12 +107,27 @@ static struct he_au *au_from_packet(struct he_stream *s, struct he_packet *pkt,
 	return au;
 }
 
+/* The guest took the frame's memory away while it was read (sigbus.h):
+ * what was encoded is zeros, or partly. Nobody gets that AU; the encoder's
+ * reference and kept picture are that picture, so no keepalive encodes it
+ * again and the next frame is an IDR. */
+static void memory_lost(struct he_stream *s, struct stream_result *r)
+{
+	r->code = HXFR_ERR_SHM;
+	r->why = HE_SIGBUS_LOST_WHY;
+	g_mutex_lock(&s->lock);
+	s->have_last = false;
+	s->force_idr = true;
+	g_mutex_unlock(&s->lock);
+}
+
 static void encode_frame(struct he_stream *s, struct he_frame *f, bool idr, struct stream_result *r)
 {
 	struct he_image img = { .fourcc = f->fourcc, .width = f->width, .height = f->height };
 	struct he_packet pkt = { 0 };
 	int64_t t0;
 	bool keep;
+	int rc;
 
 	if (!he_encoder_accepts(s->enc, f->memory)) {
 		r->code = HXFR_ERR_UNSUPPORTED;
@@ -125,7 +141,13 @@ static void encode_frame(struct he_stream *s, struct he_frame *f, bool idr, stru
 	memcpy(img.plane, f->plane, sizeof(img.plane));
 	memcpy(img.stride, f->stride, sizeof(img.stride));
 	t0 = g_get_monotonic_time();
-	if (he_encoder_encode(s->enc, &img, f->pts_ns / 1000, idr, &pkt) < 0) {
+	rc = he_encoder_encode(s->enc, &img, f->pts_ns / 1000, idr, &pkt);
+	if (f->guest_memory && he_sigbus_lost(f->guest_memory)) {
+		he_packet_clear(&pkt);
+		memory_lost(s, r);
+		return;
+	}
+	if (rc < 0) {
 		r->code = HXFR_ERR_ENCODE_FAILED;
 		r->why = "the encoder failed on this frame";
 		he_stats_add(&s->stats, HE_COUNT_ENCODE_ERRORS, 1);

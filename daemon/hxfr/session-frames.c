@@ -7,6 +7,7 @@
 
 #include "session-private.h"
 #include "shm.h"
+#include "sigbus.h"
 
 static void pending_free(struct pending *p)
 {
@@ -31,6 +32,11 @@ static void flush_pending(struct he_session *s)
 	while ((p = g_queue_peek_head(&s->pending)) && p->ready) {
 		g_queue_pop_head(&s->pending);
 		release_bytes(s, p);
+		if (p->last && !s->close_after_flush) {
+			he_guest_log(s->peer, "truncated its shared memory under the host while a "
+				     "frame was read from it: closing");
+			s->close_after_flush = true; /* before the send: the close follows it */
+		}
 		if (p->reply[0])
 			session_send(s, g_steal_pointer(&p->reply[0]), p->reply[1] ? 0 :
 				     p->au_encoded_us);
@@ -118,6 +124,15 @@ void session_frames_abandon(struct he_session *s)
 	flush_pending(s);
 }
 
+/* The guest truncated the file under its ring while the host read a frame
+ * from it (shm.h): the ring reads zeros from now on, for good. This ERROR
+ * is the session's last reply. */
+static void ring_lost(struct he_session *s, struct pending *p)
+{
+	p->reply[0] = session_error_bytes(s, p->type, HXFR_ERR_SHM, HE_SIGBUS_LOST_WHY);
+	p->last = true;
+}
+
 static void on_result(void *owner, uint64_t tag, struct he_au *au, int32_t code, const char *why)
 {
 	struct he_session *s = owner;
@@ -125,8 +140,10 @@ static void on_result(void *owner, uint64_t tag, struct he_au *au, int32_t code,
 
 	if (!p)
 		return;
-	if (au) {
-		p->reply[0] = response_prefix(au, au->pts_ns, false);
+	if (!au && code == HXFR_ERR_SHM && s->shm && he_shm_lost(s->shm)) {
+		ring_lost(s, p);
+	} else if (au) {
+		p->reply[0] = response_prefix(au, p->pts_ns, false); /* the guest's own pts */
 		p->reply[1] = g_bytes_ref(au->data);
 		p->au_encoded_us = au->encoded_us;
 	} else if (code == 0) {
@@ -195,6 +212,30 @@ void session_drop_stream(struct he_session *s)
 	he_stream_destroy(g_steal_pointer(&s->stream));
 }
 
+static int64_t frame_interval_ns(const struct he_session *s, const struct he_frame *f)
+{
+	if (f->duration_ns > 0)
+		return f->duration_ns;
+	if (s->fps_num && s->fps_den)
+		return (int64_t)s->fps_den * 1000000000 / s->fps_num;
+	return 1000000000 / 30;
+}
+
+/* A guest's pts clock is its own, and some stamp every frame 0 or step
+ * back: the stream (its subscribers) gets a strictly increasing pts, one
+ * frame interval on where the guest's does not grow; the guest's replies
+ * keep the pts it sent. */
+static int64_t stream_pts(struct he_session *s, const struct he_frame *f)
+{
+	int64_t pts = f->pts_ns;
+
+	if (s->stream_pts_set && pts <= s->stream_pts_ns)
+		pts = s->stream_pts_ns + frame_interval_ns(s, f);
+	s->stream_pts_ns = pts;
+	s->stream_pts_set = true;
+	return pts;
+}
+
 /* Common checks and submission for both paths; takes @p frame. */
 static void submit(struct he_session *s, uint8_t type, struct he_frame *frame, uint64_t bytes)
 {
@@ -213,6 +254,7 @@ static void submit(struct he_session *s, uint8_t type, struct he_frame *frame, u
 	session_ensure_stream(s);
 	p = pending_add(s, type, bytes);
 	p->pts_ns = f->pts_ns;
+	f->pts_ns = stream_pts(s, f);
 	s->frames++;
 	if (he_stream_submit(s->stream, f, p->tag) < 0) {
 		p->reply[0] = response_prefix(NULL, p->pts_ns, true);
@@ -274,7 +316,16 @@ void session_frame_shm(struct he_session *s, const struct hxfr_msg *msg)
 		session_frames_reject(s, msg->hdr.type, HXFR_ERR_SHM, why);
 		return;
 	}
+	if (he_shm_lost(s->shm)) { /* zeros now: not worth encoding */
+		struct pending *p = pending_add(s, msg->hdr.type, 0);
+
+		ring_lost(s, p);
+		p->ready = true;
+		flush_pending(s);
+		return;
+	}
 	f = he_frame_new((he_frame_release_fn)he_shm_unref, he_shm_ref(s->shm));
+	f->guest_memory = s->shm->watch;
 	f->fourcc = m.format;
 	f->width = m.width;
 	f->height = m.height;

@@ -38,6 +38,7 @@ struct pending {
 	uint64_t bytes;     /* counted in the in-flight quotas */
 	int64_t pts_ns;
 	bool ready;
+	bool last;          /* the session ends after this reply (its ring was lost) */
 	GBytes *reply[2];   /* prefix (+ AU) or ERROR, once ready */
 	int64_t au_encoded_us;
 };
@@ -98,6 +99,8 @@ struct he_session {
 	uint32_t scanout_id;        /* UINT32_MAX: none */
 	bool idr_wanted;            /* KEYFRAME_REQ before the stream existed */
 	uint32_t bitrate, fps_num, fps_den; /* CONFIG_REQ, for a stream made later */
+	int64_t stream_pts_ns;      /* the last pts given to the stream (increasing) */
+	bool stream_pts_set;
 	GQueue pending;
 	uint64_t next_tag;
 	uint64_t inflight_bytes;    /* payload bytes of its queued inline frames */

@@ -208,6 +208,7 @@ void session_reset(struct he_session *s, const char *why)
 	s->max_inflight = s->hx->cfg.max_inflight;
 	s->scanout_id = UINT32_MAX;
 	s->idr_wanted = false;
+	s->stream_pts_set = false;
 	s->bitrate = s->fps_num = s->fps_den = 0;
 	s->errors_in_row = 0;
 	s->path_used = "idle";

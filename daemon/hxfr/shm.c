@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sigbus.h"
+
 struct he_shm_regions {
 	GHashTable *paths; /* name -> path */
 };
@@ -60,21 +62,34 @@ guint he_shm_regions_count(const struct he_shm_regions *r)
 	return g_hash_table_size(r->paths);
 }
 
-static struct he_shm *map_ring(int fd, const char *region, uint64_t offset, uint64_t size)
+/* Map the ring, watched for truncation (sigbus.h) before anything reads it. */
+static struct he_shm *map_ring(int fd, const char *region, uint64_t offset, uint64_t size,
+			       int32_t *code, const char **why)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	uint64_t map_off = offset / (uint64_t)page * (uint64_t)page;
 	size_t map_len = (size_t)(size + (offset - map_off));
 	void *map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, (off_t)map_off);
+	struct he_sigbus_range *watch;
 	struct he_shm *s;
 
-	if (map == MAP_FAILED)
+	if (map == MAP_FAILED) {
+		*why = "host cannot map the shared region";
 		return NULL;
+	}
+	watch = he_sigbus_watch(map, map_len);
+	if (!watch) {
+		munmap(map, map_len);
+		*code = HXFR_ERR_LIMIT;
+		*why = "host has too many shared-memory rings mapped";
+		return NULL;
+	}
 	s = g_new0(struct he_shm, 1);
 	s->ref = 1;
 	s->region = g_strdup(region);
 	s->map = map;
 	s->map_len = map_len;
+	s->watch = watch;
 	s->base = (const uint8_t *)map + (offset - map_off);
 	s->size = size;
 	return s;
@@ -107,15 +122,16 @@ struct he_shm *he_shm_attach(struct he_shm_regions *r, const struct hxfr_shm_att
 		*why = "ring_offset + ring_size past the end of the shared region";
 		goto out;
 	}
-	s = map_ring(fd, req->name, req->ring_offset, req->ring_size);
-	if (!s) {
-		*why = "host cannot map the shared region";
+	s = map_ring(fd, req->name, req->ring_offset, req->ring_size, code, why);
+	if (!s)
 		goto out;
-	}
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	s->offset = req->ring_offset;
-	if (hxfr_ring_header_read(s->base, s->size, &s->ring, why) < 0) {
+	if (hxfr_ring_header_read(s->base, s->size, &s->ring, why) < 0 || he_shm_lost(s)) {
+		/* a header read from a file truncated meanwhile is zeros */
+		if (he_shm_lost(s))
+			*why = "the shared-memory file was truncated while the host read the ring";
 		he_shm_unref(s);
 		s = NULL;
 	} else if (s->ring.ring_id != req->ring_id) {
@@ -129,6 +145,11 @@ struct he_shm *he_shm_attach(struct he_shm_regions *r, const struct hxfr_shm_att
 out:
 	close(fd);
 	return s;
+}
+
+bool he_shm_lost(const struct he_shm *s)
+{
+	return he_sigbus_lost(s->watch);
 }
 
 bool he_shm_overlaps(const struct he_shm *a, const struct he_shm *b)
@@ -147,6 +168,7 @@ void he_shm_unref(struct he_shm *s)
 {
 	if (!s || !g_atomic_int_dec_and_test(&s->ref))
 		return;
+	he_sigbus_unwatch(s->watch); /* first: no handler may zero-fill it once unmapped */
 	munmap(s->map, s->map_len);
 	g_free(s->region);
 	g_free(s);

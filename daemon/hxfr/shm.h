@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+struct he_sigbus_range;
+
 /** One attached ring: a read-only mapping of [ring_offset, +ring_size). */
 struct he_shm {
 	gint ref;
@@ -19,6 +21,7 @@ struct he_shm {
 	struct hxfr_ring_header ring; /**< validated copy, never re-read */
 	void *map;              /**< mmap address (page aligned) */
 	size_t map_len;
+	struct he_sigbus_range *watch; /**< the mapping, watched for truncation */
 	dev_t dev;              /**< the region's file ... */
 	ino_t ino;
 	uint64_t offset;        /**< ... and where in it the ring starts */
@@ -44,6 +47,11 @@ guint he_shm_regions_count(const struct he_shm_regions *r);
  */
 struct he_shm *he_shm_attach(struct he_shm_regions *r, const struct hxfr_shm_attach *req,
 			     uint64_t max_size, int32_t *code, const char **why);
+/**
+ * Whether the file was truncated under the mapping and a read faulted:
+ * the mapping reads zeros from then on (sigbus.h). One atomic load.
+ */
+bool he_shm_lost(const struct he_shm *s);
 /** Whether @p a and @p b share a byte of the same file. */
 bool he_shm_overlaps(const struct he_shm *a, const struct he_shm *b);
 struct he_shm *he_shm_ref(struct he_shm *s);
