@@ -75,6 +75,7 @@ struct he_session {
 	uint32_t message_budget; /* messages left in this wakeup */
 	int64_t connected_us;
 	int64_t last_active_us;  /* last message, or last time it had work in flight */
+	int64_t last_message_us; /* last complete message */
 	uint64_t messages;       /* complete messages received */
 	uint32_t pong_tokens;
 	int64_t pong_refill_us;
@@ -98,9 +99,9 @@ struct he_session {
 	struct he_stream *stream;   /* this guest's own frames */
 	uint32_t scanout_id;        /* UINT32_MAX: none */
 	bool idr_wanted;            /* KEYFRAME_REQ before the stream existed */
-	uint32_t bitrate, fps_num, fps_den; /* CONFIG_REQ, for a stream made later */
 	int64_t stream_pts_ns;      /* the last pts given to the stream (increasing) */
 	bool stream_pts_set;
+	uint32_t bitrate, fps_num, fps_den; /* CONFIG_REQ, for a stream made later */
 	GQueue pending;
 	uint64_t next_tag;
 	uint64_t inflight_bytes;    /* payload bytes of its queued inline frames */

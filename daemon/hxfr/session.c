@@ -304,7 +304,7 @@ static void message_done(struct he_session *s)
 
 	release_reservation(s);
 	s->messages++;
-	s->last_active_us = g_get_monotonic_time();
+	s->last_active_us = s->last_message_us = g_get_monotonic_time();
 	if (s->message_budget)
 		s->message_budget--;
 	he_stats_record(&s->stats, HE_STAGE_RECEIVE, s->last_active_us - s->msg_start_us);
@@ -588,6 +588,29 @@ static bool has_work(struct he_session *s)
 	       (s->stream && he_stream_outputs(s->stream) > 0);
 }
 
+/* A VM's channel outlives its guests. A guest that rebooted, crashed or
+ * was killed says no GOODBYE, and nothing more: without this its stream
+ * would stay, re-encoded for its viewers, and its ring held, for as long as
+ * the VM runs. A guest says something (a frame, a PING: vsockenc's
+ * keepalive) at least once per session idle timeout, so after that long
+ * without a message its session is reset; the channel waits for the next
+ * guest. */
+static void check_silent_guest(struct he_session *s, int64_t now)
+{
+	const struct he_hxfr_config *cfg = &s->hx->cfg;
+
+	if (!s->machine || !cfg->session_idle_timeout_s || s->hdr_got || s->in_payload)
+		return;
+	if (!s->hello && !s->stream && !s->shm && !s->subscribed)
+		return; /* nothing of a guest here */
+	if (now - s->last_message_us <= usec(cfg->session_idle_timeout_s))
+		return;
+	he_guest_log(s->peer, "guest silent for %us (rebooted, crashed or killed): its session "
+		     "ends, the channel stays", cfg->session_idle_timeout_s);
+	session_reset(s, "guest silent");
+	s->last_message_us = now;
+}
+
 /* Slots are not held by connections that do nothing: no first message in
  * time, or no message and nothing in flight for the session idle timeout. */
 static void check_idle(struct he_session *s, int64_t now)
@@ -595,6 +618,7 @@ static void check_idle(struct he_session *s, int64_t now)
 	const struct he_hxfr_config *cfg = &s->hx->cfg;
 	bool mid = s->hdr_got || s->in_payload;
 
+	check_silent_guest(s, now);
 	if (exempt_from_idle(s))
 		return;
 	if (s->messages == 0 && now - s->connected_us > usec(cfg->handshake_timeout_s)) {
@@ -750,6 +774,7 @@ struct he_session *he_session_create(struct he_hxfr *hx, int fd, const struct he
 	s->output.impl = &session_output_impl;
 	s->path_used = "idle";
 	s->connected_us = s->last_active_us = s->last_write_us = g_get_monotonic_time();
+	s->last_message_us = s->connected_us;
 	s->pong_tokens = PONG_RATE;
 	s->pong_refill_us = s->connected_us;
 	g_queue_init(&s->out);

@@ -9,7 +9,8 @@
  * guest's videotestsrc drew. Then what broke for users: restarting the
  * pipeline on one virtio-serial port, a pipeline killed mid-message, a
  * shared-memory file that is not the guest's, hostencd restarting under a
- * running pipeline, a guest frozen without closing its connection. A
+ * running pipeline, a guest frozen without closing its connection, one
+ * killed on its VM's channel. A
  * scanout id kept for its VM while the guest is away.
  * An X11 desktop (Xvfb, ximagesrc) captured in the guest.
  * And the virtio-gpu resource id of a DMA-BUF.
@@ -468,6 +469,33 @@ test_serial_restarts(void)
 	}
 }
 
+/* A guest killed on its VM's channel (no GOODBYE; a reboot or a crash
+ * looks the same from the host: the channel stays connected and silent):
+ * after the session idle timeout its stream and ring are gone, not kept
+ * and re-encoded for its viewers for the VM's life; the channel takes the
+ * next guest. */
+static void
+test_silent_guest(void)
+{
+	gint64 deadline;
+	Watch w = { 0 };
+
+	if (skip_without_guest())
+		return;
+	start_pipeline("silent", 100000, "host=serial:" PORT_NAME " shm-path=auto");
+	watch(VM_NAME "/guest-silent", 10, &w);
+	g_assert_cmpuint(w.good, >=, 10);
+	watch_clear(&w);
+	g_free(run("killall -9 gst-launch-1.0; wait", NULL));
+	deadline = g_get_monotonic_time() + (SESSION_IDLE_S + 15) * G_USEC_PER_SEC;
+	while (find_source(VM_NAME "/guest-silent") >= 0) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+		g_usleep(G_USEC_PER_SEC / 2);
+	}
+	transport_case("after-silence", "host=serial:" PORT_NAME " shm-path=auto",
+		       VM_NAME "/guest-after-silence", "shm");
+}
+
 /* hostencd's --shm file is not the guest's but holds a valid ring: the
  * ring's id tells, the host refuses it, the element goes inline and says
  * so, and the pictures are the guest's. */
@@ -730,6 +758,7 @@ main(int argc, char **argv)
 	g_test_add_func("/guest/serial-ring", test_serial_ring);
 	g_test_add_func("/guest/serial-inline", test_serial_inline);
 	g_test_add_func("/guest/serial-restarts", test_serial_restarts);
+	g_test_add_func("/guest/silent-guest", test_silent_guest);
 	g_test_add_func("/guest/stale-ring", test_stale_ring);
 	g_test_add_func("/guest/host-restart", test_host_restart);
 	g_test_add_func("/guest/half-open", test_half_open);
