@@ -138,7 +138,9 @@ static gboolean start_web(struct he_daemon *d, GError **err)
 				    .allow_hosts = (const char *const *)d->cfg.allow_hosts,
 				    .output_queue = d->cfg.output_queue,
 				    .max_connections = d->cfg.max_web_connections,
-				    .idle_timeout_s = d->cfg.web_idle_timeout_s };
+				    .idle_timeout_s = d->cfg.web_idle_timeout_s,
+				    .max_viewers = d->cfg.max_viewers,
+				    .max_viewer_bytes = d->cfg.max_viewer_bytes };
 
 	if (!d->cfg.http)
 		return TRUE;

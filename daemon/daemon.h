@@ -39,6 +39,8 @@ struct he_config {
 	char **allow_hosts;     /**< --allow-host */
 	uint32_t max_web_connections; /**< 0: the web output's default */
 	uint32_t web_idle_timeout_s;  /**< 0: the web output's default */
+	uint32_t max_viewers;         /**< 0: the web output's default */
+	uint64_t max_viewer_bytes;    /**< 0: the web output's default */
 };
 
 void he_config_defaults(struct he_config *c);

@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "encoder.h"
+#include "mem-trim.h"
 #include "options.h"
 
 static gboolean on_signal(gpointer data)
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
 	struct he_options opts = { 0 };
 	struct he_config cfg;
 
+	he_mem_init(); /* before any thread */
 	setlocale(LC_ALL, "");
 	signal(SIGPIPE, SIG_IGN);
 	he_config_defaults(&cfg);

@@ -28,6 +28,13 @@ struct raw {
 	int handshake_timeout, session_idle_timeout, max_peer_sessions;
 	gint64 max_session_bytes;
 	char *socket_mode;
+	/* memory bounds */
+	int encoder_idle, max_viewers;
+	gint64 max_gop_bytes, max_viewer_bytes;
+	/* encoding modes */
+	gboolean intra_refresh;
+	int vbv_frames;
+	char *encode_priority;
 };
 
 static gboolean parse_size(const char *opt, const char *v, uint32_t *w, uint32_t *h, GError **err)
@@ -66,6 +73,9 @@ static void raw_init(struct raw *r)
 	r->max_payload = r->max_inflight_bytes = r->max_shm = r->bitrate = -1;
 	r->handshake_timeout = r->session_idle_timeout = r->max_peer_sessions = -1;
 	r->max_session_bytes = -1;
+	r->encoder_idle = r->max_viewers = -1;
+	r->max_gop_bytes = r->max_viewer_bytes = -1;
+	r->vbv_frames = -1;
 }
 
 static void raw_clear(struct raw *r)
@@ -87,6 +97,7 @@ static void raw_clear(struct raw *r)
 	g_free(r->tls_key);
 	g_free(r->vm_dir);
 	g_free(r->socket_mode);
+	g_free(r->encode_priority);
 }
 
 /* The keys the file may hold: hostencd's long options that take a value,
@@ -96,9 +107,11 @@ static const char *const known_keys[] = {
 	"listen", "shm", "vm-bus", "scanout-owner", "allow-origin", "allow-host", "encoder", "max-size",
 	"pattern-size", "http", "token", "view-token", "tls-cert", "tls-key", "vm-dir", "max-sessions",
 	"max-inflight", "idle-timeout", "keepalive-fps", "pattern-fps", "gop",
-	"max-web-connections", "web-idle-timeout", "max-payload", "max-inflight-bytes",
+	"max-web-connections", "web-idle-timeout", "encoder-idle", "max-gop-bytes",
+	"max-viewers", "max-viewer-bytes", "max-payload", "max-inflight-bytes",
 	"max-shm", "bitrate", "handshake-timeout", "session-idle-timeout",
-	"max-sessions-per-peer", "max-session-bytes", "socket-mode", "pattern", "no-token", NULL,
+	"max-sessions-per-peer", "max-session-bytes", "socket-mode", "pattern", "no-token",
+	"intra-refresh", "vbv-frames", "encode-priority", NULL,
 };
 
 /* A group or key hostencd does not know is a mistake (a typo would
@@ -195,6 +208,7 @@ static gboolean load_numbers(GKeyFile *kf, struct raw *r, GError **err)
 	       kf_int(kf, "keepalive-fps", &r->keepalive_fps, err) &&
 	       kf_int(kf, "pattern-fps", &r->pattern_fps, err) &&
 	       kf_int(kf, "gop", &r->gop, err) &&
+	       kf_int(kf, "vbv-frames", &r->vbv_frames, err) &&
 	       kf_int(kf, "max-web-connections", &r->max_web_connections, err) &&
 	       kf_int(kf, "web-idle-timeout", &r->web_idle_timeout, err) &&
 	       kf_int(kf, "handshake-timeout", &r->handshake_timeout, err) &&
@@ -204,7 +218,11 @@ static gboolean load_numbers(GKeyFile *kf, struct raw *r, GError **err)
 	       kf_int64(kf, "max-inflight-bytes", &r->max_inflight_bytes, err) &&
 	       kf_int64(kf, "max-shm", &r->max_shm, err) &&
 	       kf_int64(kf, "bitrate", &r->bitrate, err) &&
-	       kf_int64(kf, "max-session-bytes", &r->max_session_bytes, err);
+	       kf_int64(kf, "max-session-bytes", &r->max_session_bytes, err) &&
+	       kf_int(kf, "encoder-idle", &r->encoder_idle, err) &&
+	       kf_int(kf, "max-viewers", &r->max_viewers, err) &&
+	       kf_int64(kf, "max-gop-bytes", &r->max_gop_bytes, err) &&
+	       kf_int64(kf, "max-viewer-bytes", &r->max_viewer_bytes, err);
 }
 
 static gboolean load_key_file(struct raw *r, GError **err)
@@ -244,6 +262,14 @@ static gboolean load_key_file(struct raw *r, GError **err)
 	kf_str(kf, "tls-key", &r->tls_key);
 	kf_str(kf, "vm-dir", &r->vm_dir);
 	kf_str(kf, "socket-mode", &r->socket_mode);
+	kf_str(kf, "encode-priority", &r->encode_priority);
+	if (!r->intra_refresh && g_key_file_has_key(kf, GROUP, "intra-refresh", NULL)) {
+		r->intra_refresh = g_key_file_get_boolean(kf, GROUP, "intra-refresh", &e);
+		if (e) {
+			g_propagate_prefixed_error(err, e, "--config %s: intra-refresh: ", r->config);
+			return FALSE;
+		}
+	}
 	if (!r->no_pattern && g_key_file_has_key(kf, GROUP, "pattern", NULL)) {
 		r->no_pattern = !g_key_file_get_boolean(kf, GROUP, "pattern", &e);
 		if (e) {
@@ -292,6 +318,11 @@ static gboolean apply_ints(const struct raw *r, struct he_config *c, GError **er
 		if (!in_range("--gop", r->gop, 0, 100000, err))
 			return FALSE;
 		c->stream.gop = (uint32_t)r->gop;
+	}
+	if (r->vbv_frames >= 0) {
+		if (!in_range("--vbv-frames", r->vbv_frames, 0, HE_ENCODER_MAX_VBV_FRAMES, err))
+			return FALSE;
+		c->stream.vbv_frames = (uint32_t)r->vbv_frames;
 	}
 	if (r->max_web_connections >= 0) {
 		if (!in_range("--max-web-connections", r->max_web_connections, 1, 65536, err))
@@ -408,9 +439,36 @@ static gboolean check_token(const struct raw *r, GError **err)
 	return TRUE;
 }
 
+/* What guests and viewers may make hostencd keep (docs/hostencd.md, "Memory"). */
+static gboolean apply_memory(const struct raw *r, struct he_config *c, GError **err)
+{
+	if (r->encoder_idle >= 0) {
+		if (!in_range("--encoder-idle", r->encoder_idle, 0, 86400, err))
+			return FALSE;
+		c->stream.encoder_idle_s = (uint32_t)r->encoder_idle;
+	}
+	if (r->max_gop_bytes >= 0) {
+		if (!in_range("--max-gop-bytes", r->max_gop_bytes, 1 << 20, G_MAXINT64, err))
+			return FALSE;
+		c->stream.gop_budget = (uint64_t)r->max_gop_bytes;
+	}
+	if (r->max_viewers >= 0) {
+		if (!in_range("--max-viewers", r->max_viewers, 1, 65536, err))
+			return FALSE;
+		c->max_viewers = (uint32_t)r->max_viewers;
+	}
+	if (r->max_viewer_bytes >= 0) {
+		if (!in_range("--max-viewer-bytes", r->max_viewer_bytes, 1 << 20, G_MAXINT64, err))
+			return FALSE;
+		c->max_viewer_bytes = (uint64_t)r->max_viewer_bytes;
+	}
+	return TRUE;
+}
+
 static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 {
-	if (!apply_ints(r, c, err) || !apply_session_guards(r, c, err) || !check_tls(r, err))
+	if (!apply_ints(r, c, err) || !apply_session_guards(r, c, err) ||
+	    !apply_memory(r, c, err) || !check_tls(r, err))
 		return FALSE;
 	if (r->max_size && !parse_size("--max-size", r->max_size, &c->hxfr.max_width, &c->hxfr.max_height, err))
 		return FALSE;
@@ -420,12 +478,21 @@ static gboolean apply(struct raw *r, struct he_config *c, GError **err)
 	if (!check_token(r, err))
 		return FALSE;
 	if (r->view_token && (!r->token || g_str_equal(r->view_token, r->token))) {
-		g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--view-token %s: give "
-			    "--token TOKEN too, a different one: --view-token lets viewers only watch, "
-			    "--token lets them watch and send input", r->token ? "equals --token" :
-			    "without --token");
+		g_set_error_literal(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, r->token ?
+			"--view-token equals --token: give them different values (a viewer's role "
+			"comes from the token it presents)" :
+			"--view-token without --token: give --token TOKEN too (--token watches and "
+			"sends input, --view-token only watches)");
 		return FALSE;
 	}
+	if (r->encode_priority && he_thread_priority_from_name(r->encode_priority) < 0) {
+		g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--encode-priority '%s': "
+			    "expected high, normal or realtime", r->encode_priority);
+		return FALSE;
+	}
+	if (r->encode_priority)
+		c->stream.priority = he_thread_priority_from_name(r->encode_priority);
+	c->stream.intra_refresh = r->intra_refresh;
 	c->no_token = r->no_token;
 	c->pattern = !r->no_pattern;
 	c->vms = !r->no_vms;
@@ -505,6 +572,18 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		{ "web-idle-timeout", 0, 0, G_OPTION_ARG_INT, &r.web_idle_timeout,
 		  "Close a web connection that waits this long for a request or moves no data, "
 		  "1..3600 s (default 30)", "S" },
+		{ "max-viewers", 0, 0, G_OPTION_ARG_INT, &r.max_viewers,
+		  "Most browser viewers at once, over all streams, 1..65536; one more is refused "
+		  "with 503 (default 64)", "N" },
+		{ "max-viewer-bytes", 0, 0, G_OPTION_ARG_INT64, &r.max_viewer_bytes,
+		  "Bytes queued to all browser viewers together; over it the viewers with the "
+		  "longest queues skip to the next keyframe (default 134217728)", "BYTES" },
+		{ "encoder-idle", 0, 0, G_OPTION_ARG_INT, &r.encoder_idle,
+		  "Release a stream's encoder after S seconds without a frame (keepalives "
+		  "for its viewers count as frames); 0 = never (default 10)", "S" },
+		{ "max-gop-bytes", 0, 0, G_OPTION_ARG_INT64, &r.max_gop_bytes,
+		  "Bytes of the GOPs kept for late viewers, all streams together; over it "
+		  "the largest are dropped (default 67108864)", "BYTES" },
 		{ "vm-dir", 0, 0, G_OPTION_ARG_FILENAME, &r.vm_dir,
 		  "Show the VMs hostenc-vm starts in DIR (default $HOSTENC_VM_DIR, else "
 		  "$XDG_RUNTIME_DIR/hostenc/vms, else /run/hostenc/vms as root)", "DIR" },
@@ -524,7 +603,17 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		  "second (8.3 Mb/s at 1080p, at least 0.5 Mb/s)",
 		  "BPS" },
 		{ "gop", 0, 0, G_OPTION_ARG_INT, &r.gop,
-		  "Frames between IDRs; 0 = 10 seconds' worth (default)", "N" },
+		  "Frames between IDRs (with --intra-refresh: between refresh waves); 0 = 10 "
+		  "seconds' worth (default)", "N" },
+		{ "intra-refresh", 0, 0, G_OPTION_ARG_NONE, &r.intra_refresh,
+		  "libx264: refresh the picture by a moving column of intra blocks instead of "
+		  "periodic IDRs; IDRs only when a viewer joins or asks", NULL },
+		{ "vbv-frames", 0, 0, G_OPTION_ARG_INT, &r.vbv_frames,
+		  "Rate-control buffer in frames, 0..600; 1 caps every frame (IDRs too) near "
+		  "bitrate/fps; 0 = half a second (default)", "N" },
+		{ "encode-priority", 0, 0, G_OPTION_ARG_STRING, &r.encode_priority,
+		  "Scheduling of the encode threads: high (nice -10), normal, or realtime "
+		  "(SCHED_RR 1); default high, normal where not permitted", "LEVEL" },
 		{ "keepalive-fps", 0, 0, G_OPTION_ARG_INT, &r.keepalive_fps,
 		  "Re-encode the last frame of a static source at this rate for its viewers, 0..30; "
 		  "0 = off (default 2)", "N" },

@@ -16,6 +16,10 @@
 //        [--write docs/benchmarks.md]
 // --render: the page's paint path(s), one pass each: copy (VideoFrame.copyTo
 // + putImageData, what the page picks here) or draw (drawImage). Default: copy.
+// --mode NAME[:OPTIONS] (repeatable): one pass per mode, hostencd started with
+// OPTIONS (space-separated), e.g. --mode idr --mode 'ir:--intra-refresh';
+// --rounds N repeats everything N times, modes interleaved (A B A B …); a
+// "mode" column then names each row's mode.
 // --nice N[,N…]: one pass over all sizes per value, with chromium and
 // hostencd (every thread) reniced to N while measuring (negative values need
 // root). On a shared machine a negative value shows what the pipeline does
@@ -41,7 +45,7 @@ const { startDaemon, launchBrowser, openPage, waitPainted, hostencdPath } = harn
 const WARMUP_S = 3;
 
 function parseArgs(argv) {
-	const o = { nice: [0], render: ['copy'], frames: 1000, sizes: ['1280x720', '1920x1080'], fps: 30, write: null, hostencd: null };
+	const o = { nice: [0], render: ['copy'], frames: 1000, sizes: ['1280x720', '1920x1080'], fps: 30, write: null, hostencd: null, modes: [], rounds: 1 };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i], v = () => argv[++i];
 		if (a === '--frames') o.frames = Number(v());
@@ -51,6 +55,10 @@ function parseArgs(argv) {
 		else if (a === '--hostencd') o.hostencd = v();
 		else if (a === '--render') o.render = v().split(',');
 		else if (a === '--nice') o.nice = v().split(',').map(Number);
+		else if (a === '--mode') {
+			const [name, ...rest] = v().split(':');
+			o.modes.push({ name, args: rest.join(':').split(' ').filter(Boolean) });
+		} else if (a === '--rounds') o.rounds = Number(v());
 		else { console.error(`bench/glass: unknown argument ${a}`); process.exit(2); }
 	}
 	return o;
@@ -88,10 +96,10 @@ const f1 = (v) => (Number.isFinite(v) ? v.toFixed(1) : '–');
 
 async function measure(browser, size, opts) {
 	const [w, h] = size.split('x').map(Number);
-	const d = await startDaemon({ size, fps: opts.fps });
+	const d = await startDaemon({ size, fps: opts.fps, extra: opts.modeNow?.args });
 	const page = await openPage(browser, { viewport: { width: Math.max(1280, w), height: Math.max(800, h + 60) } });
 	try {
-		await page.goto(`${d.url}?bench=1&render=${opts.renderNow}`);
+		await page.goto(`${d.player}&bench=1&render=${opts.renderNow}`);
 		await waitPainted(page, 10000);
 		await sleep(WARMUP_S * 1000);
 		reniceTree(opts.niceNow); // chromium (including this page's renderer) and hostencd
@@ -146,12 +154,13 @@ async function measure(browser, size, opts) {
 }
 
 function table(results) {
+	const modes = results.some((r) => r.mode);
 	const lines = [
-		'| size @ fps | paint path | nice | frames | load | glass-to-glass p50 | p95 | p99 | max | painted fps | capture→received p50 / p99 | decode p50 / p99 | convert p50 / p99 | wait for rAF p50 / p99 | paint p50 / p99 |',
-		'|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+		(modes ? '| mode ' : '') + '| size @ fps | paint path | nice | frames | load | glass-to-glass p50 | p95 | p99 | max | painted fps | capture→received p50 / p99 | decode p50 / p99 | convert p50 / p99 | wait for rAF p50 / p99 | paint p50 / p99 |',
+		(modes ? '|---' : '') + '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 	];
 	for (const r of results)
-		lines.push(`| ${r.size} @ ${r.fpsTarget} | ${r.renderMode} | ${r.nice} | ${r.n} | ${f1(r.load)} | ${f1(r.p50)} ms | ${f1(r.p95)} ms | ${f1(r.p99)} ms | ${f1(r.max)} ms | ${f1(r.fps)} | ` +
+		lines.push(`${modes ? `| ${r.mode} ` : ''}| ${r.size} @ ${r.fpsTarget} | ${r.renderMode} | ${r.nice} | ${r.n} | ${f1(r.load)} | ${f1(r.p50)} ms | ${f1(r.p95)} ms | ${f1(r.p99)} ms | ${f1(r.max)} ms | ${f1(r.fps)} | ` +
 			   `${f1(r.rx50)} / ${f1(r.rx99)} ms | ${f1(r.dec50)} / ${f1(r.dec99)} ms | ${f1(r.conv50)} / ${f1(r.conv99)} ms | ${f1(r.wait50)} / ${f1(r.wait99)} ms | ${f1(r.draw50)} / ${f1(r.draw99)} ms |`);
 	return lines.join('\n');
 }
@@ -207,13 +216,17 @@ async function main() {
 	const chromiumVersion = browser.version();
 	const results = [];
 	try {
+		const modes = opts.modes.length ? opts.modes : [null];
+		for (let round = 0; round < opts.rounds; round++)
 		for (const render of opts.render) for (const nice of opts.nice) {
-			for (const size of opts.sizes) {
-				process.stderr.write(`bench/glass: ${size}@${opts.fps}, ${render}, nice ${nice}, ${opts.frames} frames…\n`);
+			for (const size of opts.sizes) for (const mode of modes) {
+				opts.modeNow = mode;
+				process.stderr.write(`bench/glass: ${mode ? `${mode.name}, ` : ''}${size}@${opts.fps}, ${render}, nice ${nice}, ${opts.frames} frames…\n`);
 				const r = await measure(browser, size, { ...opts, niceNow: nice, renderNow: render });
 				r.fpsTarget = opts.fps;
 				r.nice = nice;
 				r.renderMode = render;
+				r.mode = mode?.name;
 				results.push(r);
 				process.stderr.write(`  p50 ${f1(r.p50)} ms, p95 ${f1(r.p95)} ms, p99 ${f1(r.p99)} ms, ` +
 						     `${f1(r.fps)} fps painted, strip read errors ${r.errors}\n`);
@@ -225,6 +238,8 @@ async function main() {
 	const cmd = `node bench/glass/glass.mjs --hostencd ${path.relative(root, bin)} --frames ${opts.frames} --sizes ${opts.sizes.join(',')} --fps ${opts.fps}` +
 		(opts.render.join() !== 'copy' ? ` --render ${opts.render.join(',')}` : '') +
 		(opts.nice.join() !== '0' ? ` --nice ${opts.nice.join(',')}` : '') +
+		opts.modes.map((m) => ` --mode '${[m.name, ...(m.args.length ? [m.args.join(' ')] : [])].join(':')}'`).join('') +
+		(opts.rounds !== 1 ? ` --rounds ${opts.rounds}` : '') +
 		(opts.write ? ` --write ${opts.write}` : '');
 	const machine = `${os.cpus()[0]?.model || 'unknown CPU'}, ${os.cpus().length} CPUs, ${os.platform()} ${os.release()}`;
 	const out = [

@@ -105,3 +105,10 @@ struct he_frame *he_frame_pool_acquire(struct he_frame_pool *pool)
 	}
 	return f;
 }
+
+void he_frame_pool_trim(struct he_frame_pool *pool)
+{
+	g_mutex_lock(&pool->lock);
+	g_ptr_array_set_size(pool->idle, 0);
+	g_mutex_unlock(&pool->lock);
+}

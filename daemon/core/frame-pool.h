@@ -23,6 +23,8 @@ struct he_frame_pool *he_frame_pool_new(uint32_t fourcc, uint32_t width, uint32_
 void he_frame_pool_unref(struct he_frame_pool *pool);
 /** A frame of the pool's format and size (contents undefined), or NULL when all are out. */
 struct he_frame *he_frame_pool_acquire(struct he_frame_pool *pool);
+/** Free the frames nobody uses (a paused producer); frames out come back as usual. */
+void he_frame_pool_trim(struct he_frame_pool *pool);
 
 typedef struct he_frame_pool he_frame_pool;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(he_frame_pool, he_frame_pool_unref)

@@ -7,32 +7,8 @@
 #define G_LOG_DOMAIN "hostenc.stream"
 #include <errno.h>
 
+#include "mem-trim.h"
 #include "stream-private.h"
-
-void stream_gop_reset(struct he_stream *s)
-{
-	g_ptr_array_set_size(s->gop_aus, 0);
-	s->gop_bytes = 0;
-	s->gop_valid = false;
-}
-
-static void gop_add(struct he_stream *s, struct he_au *au)
-{
-	if (au->keyframe)
-		stream_gop_reset(s);
-	else if (!s->gop_valid)
-		return;
-	if (s->gop_aus->len >= STREAM_GOP_MAX_AUS ||
-	    s->gop_bytes + g_bytes_get_size(au->data) > STREAM_GOP_MAX_BYTES) {
-		/* A partial GOP is useless to a late joiner: start a fresh one. */
-		stream_gop_reset(s);
-		he_stream_request_idr(s);
-		return;
-	}
-	s->gop_valid = true;
-	g_ptr_array_add(s->gop_aus, he_au_ref(au));
-	s->gop_bytes += g_bytes_get_size(au->data);
-}
 
 /* An output that fell behind skips to the next IDR. */
 static void output_resync(struct he_output *o)
@@ -116,7 +92,7 @@ static void deliver_au(struct he_stream *s, struct he_au *au)
 	if (au->keyframe)
 		he_stats_add(&s->stats, HE_COUNT_KEYFRAMES, 1);
 	fps_tick(s, g_get_monotonic_time(), g_bytes_get_size(au->data));
-	gop_add(s, au);
+	stream_gop_add(s, au);
 	while (l) {
 		struct he_output *o = l->data;
 		int res;
@@ -132,6 +108,8 @@ static void deliver_au(struct he_stream *s, struct he_au *au)
 
 static void handle_result(struct he_stream *s, struct stream_result *r)
 {
+	if (r->released)
+		he_mem_trim_soon();
 	if (r->au)
 		deliver_au(s, r->au);
 	else if (r->has_tag && r->code == 0)
@@ -175,6 +153,7 @@ static gboolean keepalive_tick(gpointer data)
 	g_cond_signal(&s->cond);
 	g_mutex_unlock(&s->lock);
 	s->last_submit_us = g_get_monotonic_time();
+	stream_idle_used(s);
 	/* An owner never sees keepalive frames, so its own stream must
 	 * restart from an IDR: its next frame cannot reference them. */
 	if (s->producer && s->producer->result)

@@ -18,6 +18,7 @@ struct stream_job {
 	bool has_tag;
 	bool dropped;           /* dropped before encoding: result without data */
 	bool force_idr;
+	bool release;           /* give the encoder back (idle), no frame */
 };
 
 struct stream_result {
@@ -26,6 +27,7 @@ struct stream_result {
 	struct he_au *au;       /* NULL when dropped or failed */
 	int32_t code;
 	const char *why;
+	bool released;          /* the encoder was given back */
 };
 
 struct he_stream {
@@ -65,7 +67,10 @@ struct he_stream {
 	GPtrArray *gop_aus;
 	size_t gop_bytes;
 	bool gop_valid;
+	GList *gop_link;          /* in the list of every stream's GOP (stream-gop.c) */
 	GSource *keepalive_timer;
+	GSource *idle_timer;
+	bool enc_live;            /* an encoder exists or a job will make one */
 	int64_t last_submit_us;
 	bool owner_needs_idr;
 	int64_t last_asked_idr_us;
@@ -93,6 +98,18 @@ gboolean stream_drain_results(gpointer data);
 void stream_outputs_close_all(struct he_stream *s);
 void stream_keepalive_start(struct he_stream *s);
 void stream_keepalive_stop(struct he_stream *s);
+
+/* stream-gop.c: the GOP kept for late outputs, within one budget for all
+ * streams' GOPs together */
+void stream_gop_init(struct he_stream *s);
+void stream_gop_fini(struct he_stream *s);
 void stream_gop_reset(struct he_stream *s);
+void stream_gop_add(struct he_stream *s, struct he_au *au);
+
+/* stream-idle.c: an encoder given no frame for a while is given back */
+void stream_idle_start(struct he_stream *s);
+void stream_idle_stop(struct he_stream *s);
+/** A job that needs the encoder was queued (main loop). */
+void stream_idle_used(struct he_stream *s);
 
 #endif

@@ -25,6 +25,8 @@ static struct he_encoder_config encoder_config(struct he_stream *s, const struct
 	s->bitrate_changed = false;
 	g_mutex_unlock(&s->lock);
 	c.gop = s->env.gop;
+	c.intra_refresh = s->env.intra_refresh;
+	c.vbv_frames = s->env.vbv_frames;
 	c.profile = HE_PROFILE_CONSTRAINED_BASELINE;
 	return c;
 }
@@ -180,9 +182,27 @@ static void encode_again(struct he_stream *s, bool idr, struct stream_result *r)
 	r->au->keepalive = true;
 }
 
+/* Idle: the encoder goes, with its pictures, staging buffers and kept
+ * input; the next frame makes a new one, which starts with an IDR. */
+static void release_encoder(struct he_stream *s, struct stream_result *r)
+{
+	if (!s->enc)
+		return;
+	he_encoder_destroy(s->enc);
+	s->enc = NULL;
+	g_mutex_lock(&s->lock);
+	s->have_last = false;
+	g_mutex_unlock(&s->lock);
+	r->released = true;
+}
+
 static void process_job(struct he_stream *s, struct stream_job *j, bool idr,
 			struct stream_result *r)
 {
+	if (j->release) {
+		release_encoder(s, r);
+		return;
+	}
 	if (!j->frame) {
 		encode_again(s, idr, r);
 		return;
@@ -224,7 +244,7 @@ static struct stream_job *next_job(struct he_stream *s, bool *idr)
 	j = g_queue_pop_head(&s->jobs);
 	s->busy = true;
 	*idr = false;
-	if (!j->dropped) {
+	if (!j->dropped && !j->release) {
 		*idr = s->force_idr || j->force_idr;
 		s->force_idr = false;
 	}
@@ -238,12 +258,14 @@ gpointer stream_worker_main(gpointer data)
 	struct stream_job *j;
 	bool idr;
 
+	/* Before the encoder exists: its threads inherit the priority. */
+	he_thread_priority_raise(s->env.priority);
 	while ((j = next_job(s, &idr))) {
 		struct stream_result r = { .tag = j->tag, .has_tag = j->has_tag };
 
 		if (!j->dropped)
 			process_job(s, j, idr, &r);
-		if (r.has_tag || r.au)
+		if (r.has_tag || r.au || r.released)
 			post_result(s, &r);
 		he_frame_unref(j->frame);
 		g_free(j);

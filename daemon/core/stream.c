@@ -7,10 +7,13 @@
 #include <string.h>
 
 #include "encoder.h"
+#include "mem-trim.h"
 
 void he_stream_env_defaults(struct he_stream_env *env)
 {
-	*env = (struct he_stream_env){ .keepalive_fps = 2, .output_stall_s = 10 };
+	*env = (struct he_stream_env){ .keepalive_fps = 2, .output_stall_s = 10,
+				       .encoder_idle_s = HE_STREAM_ENCODER_IDLE_S,
+				       .gop_budget = HE_STREAM_GOP_BUDGET };
 }
 
 struct he_au *he_au_ref(struct he_au *au)
@@ -91,6 +94,8 @@ struct he_stream *he_stream_create(const struct he_stream_env *env,
 	he_stats_init(&s->stats);
 	s->last_submit_us = g_get_monotonic_time();
 	s->thread = g_thread_new("he-encode", stream_worker_main, s);
+	stream_gop_init(s);
+	stream_idle_start(s);
 	return s;
 }
 
@@ -102,6 +107,7 @@ void he_stream_destroy(struct he_stream *s)
 		return;
 	s->dead = true;
 	stream_keepalive_stop(s);
+	stream_idle_stop(s);
 	g_mutex_lock(&s->lock);
 	s->quit = true;
 	g_cond_signal(&s->cond);
@@ -112,17 +118,21 @@ void he_stream_destroy(struct he_stream *s)
 		g_free(j);
 	}
 	stream_outputs_close_all(s);
-	stream_gop_reset(s);
+	stream_gop_fini(s);
 	g_clear_pointer(&s->cursor, he_cursor_unref);
 	stream_unref(s);
+	he_mem_trim_soon();
 }
 
 static uint32_t live_jobs(struct he_stream *s)
 {
 	uint32_t n = 0;
 
-	for (GList *l = s->jobs.head; l; l = l->next)
-		n += !((struct stream_job *)l->data)->dropped;
+	for (GList *l = s->jobs.head; l; l = l->next) {
+		struct stream_job *j = l->data;
+
+		n += !j->dropped && !j->release;
+	}
 	return n;
 }
 
@@ -133,7 +143,7 @@ static void drop_oldest(struct he_stream *s)
 	for (GList *l = s->jobs.head; l; l = l->next) {
 		struct stream_job *j = l->data;
 
-		if (j->dropped)
+		if (j->dropped || j->release)
 			continue;
 		j->dropped = true;
 		if (j->force_idr)
@@ -177,6 +187,7 @@ int he_stream_submit(struct he_stream *s, struct he_frame *f, uint64_t tag)
 	/* j belongs to the worker now, which may have freed it already */
 	s->owner_needs_idr = false;
 	s->last_submit_us = g_get_monotonic_time();
+	stream_idle_used(s);
 	he_stats_add(&s->stats, HE_COUNT_FRAMES_IN, 1);
 	return 0;
 }

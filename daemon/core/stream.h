@@ -23,6 +23,7 @@
 #include "output.h"
 #include "producer.h"
 #include "stats.h"
+#include "thread-priority.h"
 
 /** Settings every stream of a daemon shares; copied at creation. */
 struct he_stream_env {
@@ -31,7 +32,15 @@ struct he_stream_env {
 	uint32_t output_stall_s;  /**< an output congested this long is closed */
 	uint32_t bitrate;         /**< bits/s asked by default, 0 = media's default for the size */
 	uint32_t gop;             /**< frames between IDRs, 0 = 10 s worth */
+	bool intra_refresh;       /**< periodic intra refresh, IDRs on request only */
+	uint32_t vbv_frames;      /**< rate-control buffer in frames, 0 = half a second */
+	enum he_thread_priority priority; /**< of the encode workers */
+	uint32_t encoder_idle_s;  /**< release an encoder given no frame this long, 0 = never */
+	uint64_t gop_budget;      /**< bytes of GOP buffers over all streams together */
 };
+
+#define HE_STREAM_ENCODER_IDLE_S 10
+#define HE_STREAM_GOP_BUDGET (64ull << 20)
 
 void he_stream_env_defaults(struct he_stream_env *env);
 
@@ -121,6 +130,9 @@ struct he_stream_info {
 	double fps;         /**< encoded frames/s over the last 2 s */
 	double bitrate_measured; /**< bits/s of the access units of the last 2 s */
 };
+
+/** Bytes of the GOPs all streams keep for late outputs (at most env.gop_budget). */
+uint64_t he_stream_gop_bytes_total(void);
 
 uint32_t he_stream_id(const struct he_stream *s);
 const char *he_stream_name(const struct he_stream *s);

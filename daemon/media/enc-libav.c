@@ -86,14 +86,25 @@ static uint32_t coded(uint32_t v)
 	return (v + 1) & ~1u;
 }
 
-/* Rate control: constant bitrate with a VBV of half a second. Smaller
- * buffers starve the (rare, long-GOP) IDRs; larger ones let bursts queue up
- * in the network for longer than the latency we are after. */
-static void set_rate(AVCodecContext *ctx, uint32_t bitrate)
+/* The VBV in bits: cfg->vbv_frames frames at the nominal rate, by default
+ * half a second. Half a second lets the (rare, long-GOP) IDRs through at
+ * good quality; one frame caps every frame's size, and so the time it takes
+ * on a link as fast as the bitrate, at the cost of blurry IDRs. */
+static int vbv_bits(const struct he_encoder_config *cfg)
 {
-	ctx->bit_rate = bitrate;
-	ctx->rc_max_rate = bitrate;
-	ctx->rc_buffer_size = (int)(bitrate / 2);
+	uint64_t bits = cfg->vbv_frames ? (uint64_t)cfg->bitrate * cfg->vbv_frames * cfg->fps_den /
+						  cfg->fps_num
+					: cfg->bitrate / 2;
+
+	return (int)CLAMP(bits, 1000u, (uint64_t)INT32_MAX);
+}
+
+/* Rate control: constant bitrate, the VBV of vbv_bits(). */
+static void set_rate(AVCodecContext *ctx, const struct he_encoder_config *cfg)
+{
+	ctx->bit_rate = cfg->bitrate;
+	ctx->rc_max_rate = cfg->bitrate;
+	ctx->rc_buffer_size = vbv_bits(cfg);
 }
 
 /* Settings every backend shares; see encoder.h for why each matters. */
@@ -111,7 +122,7 @@ static void set_common(const struct libav_backend *b, const struct he_encoder_co
 	ctx->max_b_frames = 0;
 	ctx->refs = 1;
 	ctx->profile = map_profile(cfg->profile);
-	set_rate(ctx, cfg->bitrate);
+	set_rate(ctx, cfg);
 	/* Slice threads only: frame threads delay output by a frame each. */
 	ctx->thread_type = FF_THREAD_SLICE;
 	/* In-band SPS/PPS before every IDR, so any IDR is a join point. */
@@ -162,6 +173,8 @@ static int open_context(const struct libav_backend *b, const struct he_encoder_c
 	}
 	if (b->tune)
 		b->tune(b, cfg, ctx, &opts);
+	if (cfg->intra_refresh && !b->intra_refresh)
+		g_info("%s: no intra refresh with this encoder: periodic IDRs instead", b->base.name);
 
 	he_avlog_capture_begin();
 	rc = avcodec_open2(ctx, codec, &opts);
@@ -533,7 +546,7 @@ int he_libav_encode(struct he_encoder *enc, const struct he_image *img, bool for
 	}
 	rc = receive_one(e, au);
 	if (rc == 0 && e->vbv_pending) {
-		set_rate(e->ctx, enc->cfg.bitrate);
+		set_rate(e->ctx, &enc->cfg);
 		e->vbv_pending = false;
 	}
 
@@ -561,7 +574,7 @@ int he_libav_set_bitrate(struct he_encoder *enc)
 			e->ctx->bit_rate = enc->cfg.bitrate;
 			e->vbv_pending = true;
 		} else {
-			set_rate(e->ctx, enc->cfg.bitrate);
+			set_rate(e->ctx, &enc->cfg);
 		}
 		return 0;
 	}

@@ -28,6 +28,9 @@ struct libav_backend {
 	/* The library copies the input before avcodec_send_frame() returns
 	 * (or we upload it), so caller planes can be lent without a copy. */
 	bool lend_input;
+	/* tune() turns he_encoder_config.intra_refresh into the encoder's own
+	 * periodic intra refresh. */
+	bool intra_refresh;
 
 	/* Extra availability check (device nodes, driver libraries), may be NULL. */
 	int (*check)(const struct libav_backend *b, char *why, size_t n);

@@ -111,6 +111,8 @@ static bool config_fill(const struct he_encoder_config *in, struct he_encoder_co
 		bad = "frame rate out of range";
 	else if (in->gop > INT32_MAX)
 		bad = "gop out of range";
+	else if (in->vbv_frames > HE_ENCODER_MAX_VBV_FRAMES)
+		bad = "vbv_frames out of range";
 	else if (in->profile != 0 && in->profile != HE_PROFILE_CONSTRAINED_BASELINE &&
 		 in->profile != HE_PROFILE_MAIN && in->profile != HE_PROFILE_HIGH)
 		bad = "profile must be 66, 77 or 100";

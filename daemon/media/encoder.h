@@ -65,7 +65,21 @@ struct he_encoder_config {
 	uint32_t fps_num, fps_den; /**< nominal frame rate, 1..HE_ENCODER_MAX_FPS */
 	uint32_t gop;              /**< frames between IDRs; 0 = default, 10 s of frames */
 	int profile;               /**< HE_PROFILE_*; 0 = default, constrained baseline */
+	/** Periodic intra refresh instead of periodic IDRs (libx264; other
+	 * backends ignore it and say so): a column of intra macroblocks sweeps
+	 * across the picture, one wave every @c gop frames, so no frame after
+	 * the first is a large intra picture. IDRs still come on request
+	 * (force_idr): a decoder joining needs one. */
+	bool intra_refresh;
+	/** Rate-control buffer (VBV) in frames at the nominal rate, up to
+	 * HE_ENCODER_MAX_VBV_FRAMES; 0 = default, half a second. 1 caps every
+	 * frame, IDRs too, near bitrate / fps (an IDR then starts blurry and
+	 * sharpens over the next frames). */
+	uint32_t vbv_frames;
 };
+
+/** Largest he_encoder_config.vbv_frames accepted. */
+#define HE_ENCODER_MAX_VBV_FRAMES 600u
 
 /**
  * Fill @p cfg with defaults for a @p width x @p height desktop: 60 fps,

@@ -121,7 +121,7 @@ test('paints within 5 s; probe rectangles show the documented colours; screensho
 	await withDaemon({}, async (d) => {
 		const page = await openPage(browser);
 		const t0 = Date.now();
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		const firstPaintMs = Date.now() - t0;
 		assert.ok(firstPaintMs <= 5000, `first paint after ${firstPaintMs} ms`);
@@ -163,7 +163,7 @@ test('both paint paths (copyTo + putImageData, drawImage) show the documented co
 	await withDaemon({}, async (d) => {
 		for (const mode of ['copy', 'draw']) {
 			const page = await openPage(browser);
-			await page.goto(`${d.url}?render=${mode}`);
+			await page.goto(`${d.player}&render=${mode}`);
 			await waitPainted(page, 5000, 3);
 			t.diagnostic(`render=${mode}`);
 			assertProbes(await canvasPixels(page), false, t);
@@ -176,7 +176,7 @@ test('both paint paths (copyTo + putImageData, drawImage) show the documented co
 		}
 		// Without a choice the page times both and keeps one.
 		const page = await openPage(browser);
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000, 2 * 8 + 2);
 		await sleep(600);
 		const h = await hook(page);
@@ -193,7 +193,7 @@ test('an odd-sized screen (641x361) is shown at exactly its size, in both paint 
 	await withDaemon({ size: `${OW}x${OH}` }, async (d) => {
 		for (const mode of ['copy', 'draw']) {
 			const page = await openPage(browser);
-			await page.goto(`${d.url}?render=${mode}`);
+			await page.goto(`${d.player}&render=${mode}`);
 			await waitPainted(page, 5000, 3);
 			const px = await canvasPixels(page);
 			assert.equal(px.canvasW, OW, `canvas width with render=${mode}`);
@@ -213,7 +213,7 @@ test('an odd-sized screen (641x361) is shown at exactly its size, in both paint 
 test('frame counter advances: the code strip read twice from the canvas', async () => {
 	await withDaemon({}, async (d) => {
 		const page = await openPage(browser);
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		const a = await code(page);
 		await sleep(1000);
@@ -236,7 +236,7 @@ test('a second page joining mid-GOP paints within one GOP, from replayed frames'
 	// GOP of 60 frames at 30 fps: an IDR every 2 s.
 	await withDaemon({ gop: 60, fps: 30 }, async (d) => {
 		const first = await openPage(browser);
-		await first.goto(d.url);
+		await first.goto(d.player);
 		await waitPainted(first, 5000);
 		// Loading a page takes a few hundred ms (more on a busy machine), so
 		// start soon after an IDR; try again if the join still fell on an IDR.
@@ -249,7 +249,7 @@ test('a second page joining mid-GOP paints within one GOP, from replayed frames'
 			}), 6000, 'the first page a few frames past an IDR', 5);
 			const second = await openPage(browser);
 			const t0 = Date.now();
-			await second.goto(d.url);
+			await second.goto(d.player);
 			await waitPainted(second, 2500);
 			const ms = Date.now() - t0;
 			assert.ok(ms <= 2500, `second page painted after ${ms} ms (GOP = 2 s)`);
@@ -305,7 +305,7 @@ test('deltas before the first keyframe are dropped, not decoded', async (t) => {
 		// Withhold the first keyframe (the start of the GOP replay) and the
 		// three access units after it: the page sees deltas first.
 		await tamperStream(page, (n, buf) => (n <= 4 ? null : buf));
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 4000); // the next IDR comes within 1 s (--gop 30)
 		const h = await hook(page);
 		t.diagnostic(JSON.stringify(h.events));
@@ -330,7 +330,7 @@ test('a decoder error: re-created decoder, keyframe requested, video back in wel
 			for (let i = 29; i < buf.length; i++) buf[i] = (i * 131 + 7) & 255;
 			return buf;
 		});
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		await sleep(500);
 		const before = await hook(page);
@@ -368,7 +368,7 @@ test('hostencd killed and restarted on the same ports: the page reconnects and p
 	let second = null;
 	const page = await openPage(browser);
 	try {
-		await page.goto(first.url);
+		await page.goto(first.player);
 		await waitPainted(page, 5000);
 		// Let frame numbers grow well past where a fresh daemon starts.
 		await codeUntil(page, (c) => c.frame >= 60, 5000, 'frame >= 60');
@@ -410,7 +410,7 @@ test('no reconnect attempts while the tab is hidden; reconnects when visible aga
 	let second = null;
 	const page = await openPage(browser);
 	try {
-		await page.goto(first.url);
+		await page.goto(first.player);
 		await waitPainted(page, 5000);
 		// Headless pages are always visible: fake a hidden tab.
 		await page.evaluate(() => {
@@ -449,7 +449,7 @@ test('no reconnect attempts while the tab is hidden; reconnects when visible aga
 test('render watchdog: a stalled server shows "No video for 3 s", then recovers', async () => {
 	await withDaemon({}, async (d) => {
 		const page = await openPage(browser);
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		assert.equal(await page.isVisible('#message'), false);
 		d.proc.kill('SIGSTOP'); // the socket stays open, nothing arrives
@@ -474,7 +474,7 @@ test('keyboard and a click on the canvas reach the test pattern', async () => {
 		// A viewport smaller than the video: the canvas is scaled down, so
 		// the pointer mapping from CSS pixels to video pixels is exercised.
 		const page = await openPage(browser, { viewport: { width: 480, height: 400 } });
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		const c0 = await code(page);
 		assert.equal(c0.clickCount, 0);
@@ -526,7 +526,7 @@ test('keyboard and a click on the canvas reach the test pattern', async () => {
 test('/stats is JSON and /metrics is Prometheus text, with frames counted', async () => {
 	await withDaemon({}, async (d) => {
 		const page = await openPage(browser);
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		// Wheel events reach the server (the pattern does not draw them; the
 		// viewer's input counter shows them).
@@ -611,7 +611,7 @@ function withIdentity([id, secret]) {
 test('a second page with the same client id and secret supersedes the first (4000, no reconnect)', async () => {
 	await withDaemon({}, async (d) => {
 		const first = await openPage(browser);
-		await first.goto(d.url);
+		await first.goto(d.player);
 		await waitPainted(first, 5000);
 		const { client } = await hook(first);
 		const [id, secret] = await identity(first);
@@ -620,7 +620,7 @@ test('a second page with the same client id and secret supersedes the first (400
 
 		// Same id and secret in the second page's sessionStorage, as a duplicated tab would have.
 		const second = await openPage(browser, withIdentity([id, secret]));
-		await second.goto(d.url);
+		await second.goto(d.player);
 		await waitPainted(second, 5000);
 		assert.equal((await hook(second)).client, client);
 
@@ -647,13 +647,13 @@ test('a second page with the same client id and secret supersedes the first (400
 test('a page with only another viewer\'s client id (no secret) gets its own and closes nobody', async () => {
 	await withDaemon({}, async (d) => {
 		const first = await openPage(browser);
-		await first.goto(d.url);
+		await first.goto(d.player);
 		await waitPainted(first, 5000);
 		const [id] = await identity(first);
 
 		for (const secret of [null, '0'.repeat(32)]) {
 			const other = await openPage(browser, withIdentity([id, secret]));
-			await other.goto(d.url);
+			await other.goto(d.player);
 			await waitPainted(other, 5000);
 			const h = await hook(other);
 			assert.notEqual(h.client, id, 'the server gave the other page an id of its own');
@@ -675,7 +675,7 @@ test('a token: without it the upgrade is refused (401), the page says why, no re
 		assert.equal(await upgradeStatus(d, '/ws/stream?source=0'), 401);
 		assert.equal(await upgradeStatus(d, '/ws/stream?source=0&token=s3cret'), 101);
 		const bad = await openPage(browser);
-		await bad.goto(d.url);
+		await bad.goto(d.player);
 		await until(() => bad.evaluate(() => window.hostenc.state === 'unauthorized'), 5000, 'state unauthorized');
 		const h = await hook(bad);
 		assert.equal(h.lastClose.code, 4001);
@@ -686,12 +686,31 @@ test('a token: without it the upgrade is refused (401), the page says why, no re
 		assert.equal((await hook(bad)).connects, 1, 'no reconnect after 4001');
 
 		const good = await openPage(browser);
-		await good.goto(`${d.url}?token=s3cret`);
+		await good.goto(`${d.player}&token=s3cret`);
 		await waitPainted(good, 5000);
 		assert.equal((await fetch(`${d.origin}/stats`)).status, 401, '/stats needs the token');
 		assert.equal((await fetch(`${d.origin}/stats?token=s3cret`)).status, 200);
 		await closePage(bad);
 		await closePage(good);
+	});
+});
+
+test('--max-viewers: one viewer more is refused (503) before the handshake; the page says so, retries and gets in once a viewer leaves', async () => {
+	await withDaemon({ extra: ['--max-viewers', '1'] }, async (d) => {
+		const first = await openPage(browser);
+		await first.goto(d.player);
+		await waitPainted(first, 5000);
+		assert.equal(await upgradeStatus(d, '/ws/stream?source=0'), 503);
+		const second = await openPage(browser);
+		await second.goto(d.player);
+		await until(async () => (await hook(second)).lastClose?.code === 4005, 10000, 'the refusal explained (4005)');
+		assert.ok(await second.isVisible('#message'));
+		assert.match(await second.textContent('#message-text'),
+			     /^Too many viewers are watching this server: retrying( in \d+ s|…)$/);
+		assert.equal((await hook(first)).state, 'streaming', 'the first page keeps streaming');
+		await closePage(first);
+		await waitPainted(second, 30000);
+		await closePage(second);
 	});
 });
 
@@ -738,7 +757,7 @@ test('without WebCodecs (simulated) the page says so instead of a black box', as
 		const page = await openPage(browser, {
 			initScript: { fn: () => { delete window.VideoDecoder; }, arg: undefined },
 		});
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await page.waitForSelector('#message', { state: 'visible', timeout: 5000 });
 		assert.match(await page.textContent('#message'), /WebCodecs/);
 		assert.equal((await hook(page)).state, 'unsupported');
@@ -765,7 +784,7 @@ test('from a non-secure origin the page explains the secure-context requirement'
 	// Off loopback hostencd wants a token; the static page needs none.
 	await withDaemon({ httpHost: addr, extra: ['--token', 'browser-test-token'] }, async (d) => {
 		const page = await openPage(browser);
-		await page.goto(d.url);
+		await page.goto(d.player);
 		assert.equal(await page.evaluate(() => window.isSecureContext), false);
 		await page.waitForSelector('#message', { state: 'visible', timeout: 5000 });
 		const text = await page.textContent('#message');

@@ -47,7 +47,7 @@ test('every close code has a sentence; the stream stopping dims the picture unde
 	let second = null;
 	const page = await openPage(browser);
 	try {
-		await page.goto(first.url);
+		await page.goto(first.player);
 		await waitPainted(page, 5000);
 		assert.deepEqual(await dimmed(page), { cls: false, opacity: 1 });
 		assert.equal(await page.isVisible('#message'), false);
@@ -96,7 +96,7 @@ test('every close code has a sentence; the stream stopping dims the picture unde
 test('fit scales the picture up and down keeping its aspect; 1:1 shows native pixels, scrollable; the pointer maps exactly in both', async () => {
 	await withDaemon(async (d) => {
 		const page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		const stageBox = await page.locator('#stage').boundingBox();
 		let box = await page.locator('#screen').boundingBox();
@@ -160,7 +160,7 @@ test('special keys: Ctrl+Alt+Del from the menu sends down/up in order and reache
 		page.on('websocket', (ws) => ws.on('framesent', (f) => {
 			if (typeof f.payload === 'string') sent.push(JSON.parse(f.payload));
 		}));
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		const c0 = await code(page);
 		await page.click('#keys-button');
@@ -212,7 +212,7 @@ test('a 390x844 phone: the toolbar is one row, its controls fold into a menu, al
 	await withDaemon(async (d) => {
 		const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 		const page = await context.newPage();
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		const inside = async (sel) => {
 			const b = await page.locator(sel).boundingBox();
@@ -251,7 +251,7 @@ test('a 390x844 phone: the toolbar is one row, its controls fold into a menu, al
 test('a wide window: every toolbar control in one row, visible', async () => {
 	await withDaemon(async (d) => {
 		const page = await openPage(browser, { viewport: { width: 1024, height: 600 } });
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		assert.equal(await page.isVisible('#menu-button'), false);
 		const ys = [];
@@ -274,7 +274,7 @@ test('touch: tap clicks, long press right-clicks, two fingers scroll; the soft k
 		page.on('websocket', (ws) => ws.on('framesent', (f) => {
 			if (typeof f.payload === 'string') sent.push(JSON.parse(f.payload));
 		}));
-		await page.goto(d.url);
+		await page.goto(d.player);
 		await waitPainted(page, 5000);
 		const box = await page.locator('#screen').boundingBox();
 		const c0 = await code(page);

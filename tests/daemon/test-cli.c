@@ -106,6 +106,10 @@ static void test_bad_options(void)
 	static const char *const bitrate_n[] = { "--bitrate 5000", "10000", NULL };
 	static const char *const owner[] = { "--scanout-owner=vm1", NULL };
 	static const char *const owner_n[] = { "--scanout-owner vm1", "ID=VM", NULL };
+	static const char *const vbv[] = { "--vbv-frames=601", NULL };
+	static const char *const vbv_n[] = { "--vbv-frames", "0 and 600", NULL };
+	static const char *const prio[] = { "--encode-priority=fast", NULL };
+	static const char *const prio_n[] = { "'fast'", "high, normal or realtime", NULL };
 	static const char *const stray[] = { "--no-pattern", "stray", NULL };
 	static const char *const stray_n[] = { "stray", NULL };
 
@@ -118,6 +122,8 @@ static void test_bad_options(void)
 	expect_usage_error(bitrate, bitrate_n);
 	expect_usage_error(stray, stray_n);
 	expect_usage_error(owner, owner_n);
+	expect_usage_error(vbv, vbv_n);
+	expect_usage_error(prio, prio_n);
 }
 
 /* The key file: an unknown key or group, or a value that is not a number,
@@ -138,6 +144,7 @@ static void test_config_file(void)
 		{ "[hostencd]\nbitrate=abc\n", "bitrate: 'abc' is not a whole number" },
 		{ "[hostencd]\nmax-sessions=-3\n", "max-sessions" },
 		{ "[hostenc]\nbitrate=1000000\n", "unknown group [hostenc]" },
+		{ "[hostencd]\nintra-refresh=maybe\n", "intra-refresh" },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {

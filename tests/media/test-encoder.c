@@ -633,6 +633,193 @@ static void test_odd_size(void)
 	he_encoder_destroy(enc);
 }
 
+/* ---- encoding modes ------------------------------------------------------- */
+
+static struct he_encoder *open_mode(uint32_t bitrate, uint32_t gop, bool intra_refresh,
+				    uint32_t vbv_frames)
+{
+	struct he_encoder_config cfg = {
+		.width = TW, .height = TH, .bitrate = bitrate, .fps_num = FPS, .fps_den = 1,
+		.gop = gop, .intra_refresh = intra_refresh, .vbv_frames = vbv_frames,
+	};
+	GError *err = NULL;
+	struct he_encoder *enc = he_encoder_create("libx264", &cfg, &err);
+
+	g_assert_no_error(err);
+	g_assert_nonnull(enc);
+	return enc;
+}
+
+/* A decoder that joins a running stream at any access unit: libavcodec
+ * directly (tu_decoder asserts on the errors a join without an IDR gives). */
+struct joiner {
+	AVCodecContext *ctx;
+	AVPacket *pkt;
+	AVFrame *frame;
+};
+
+static void joiner_init(struct joiner *j)
+{
+	const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+
+	j->ctx = avcodec_alloc_context3(codec);
+	j->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
+	j->ctx->thread_count = 1;
+	g_assert_cmpint(avcodec_open2(j->ctx, codec, NULL), ==, 0);
+	j->pkt = av_packet_alloc();
+	j->frame = av_frame_alloc();
+}
+
+/* The picture the decoder shows for @p au, or NULL (errors tolerated). */
+static const AVFrame *joiner_decode(struct joiner *j, GBytes *au)
+{
+	gsize size;
+	const uint8_t *data = g_bytes_get_data(au, &size);
+
+	g_assert_cmpint(av_new_packet(j->pkt, (int)size), ==, 0);
+	memcpy(j->pkt->data, data, size);
+	avcodec_send_packet(j->ctx, j->pkt);
+	av_packet_unref(j->pkt);
+	av_frame_unref(j->frame);
+	return avcodec_receive_frame(j->ctx, j->frame) == 0 ? j->frame : NULL;
+}
+
+static void joiner_clear(struct joiner *j)
+{
+	avcodec_free_context(&j->ctx);
+	av_packet_free(&j->pkt);
+	av_frame_free(&j->frame);
+}
+
+/* Intra refresh: no IDR but the first and the forced one, however long the
+ * GOP is; every picture decodes; and a decoder that joins the stream
+ * without an IDR (at the start of a refresh wave, where the parameter sets
+ * come again) has the right picture one wave later. */
+static void test_intra_refresh(void)
+{
+	enum { GOP = 10, FORCED = 45, FRAMES = 60 };
+	struct he_encoder *enc = open_mode(TEST_BITRATE, GOP, true, 0);
+	struct tu_picture *pic = tu_picture_new(TW, TH);
+	struct tu_decoder *dec = tu_decoder_new(true);
+	struct joiner late;
+	int joined_at = -1;
+	double joined_psnr = 0;
+
+	joiner_init(&late);
+	for (unsigned i = 0; i < FRAMES; i++) {
+		struct he_packet pkt;
+		struct he_image img;
+		struct he_h264_au_info info;
+		const AVFrame *f;
+
+		tu_picture_draw_bars(pic, i);
+		tu_picture_to_nv12(pic);
+		img = tu_picture_nv12_image(pic);
+		g_assert_cmpint(he_encoder_encode(enc, &img, (int64_t)i * FRAME_US, i == FORCED, &pkt),
+				==, 0);
+		info = scan(pkt.data);
+		g_assert_true(pkt.keyframe == (i == 0 || i == FORCED));
+		g_assert_true(info.has_idr == pkt.keyframe);
+		f = tu_decoder_decode(dec, pkt.data);
+		g_assert_nonnull(f);
+		g_assert_cmpfloat(compare(f, pic).y, >=, MIN_PSNR_DB);
+		/* a wave starts where x264 repeats the parameter sets */
+		if (joined_at < 0 && i > 0 && i < FORCED - 2 * GOP && info.has_sps)
+			joined_at = (int)i;
+		if (joined_at >= 0 && i < FORCED) {
+			f = joiner_decode(&late, pkt.data);
+			if (f && i >= (unsigned)joined_at + GOP)
+				joined_psnr = compare(f, pic).y;
+		}
+		he_packet_clear(&pkt);
+	}
+	g_test_message("joined without an IDR at frame %d: %.1f dB a wave later", joined_at,
+		       joined_psnr);
+	g_assert_cmpint(joined_at, >, 0);
+	g_assert_cmpfloat(joined_psnr, >=, MIN_PSNR_DB);
+	joiner_clear(&late);
+	tu_decoder_free(dec);
+	tu_picture_free(pic);
+	he_encoder_destroy(enc);
+}
+
+/* Largest access unit over frames 1..59 of noise with a forced IDR at 30. */
+static size_t largest_au(uint32_t vbv_frames, size_t *idr_size)
+{
+	struct he_encoder *enc = open_mode(1000000, 0, false, vbv_frames);
+	struct tu_picture *pic = tu_picture_new(TW, TH);
+	struct tu_decoder *dec = tu_decoder_new(true);
+	size_t largest = 0;
+
+	for (unsigned i = 0; i < 60; i++) {
+		struct he_packet pkt;
+		struct he_image img;
+
+		tu_picture_draw_noise(pic, i);
+		img = tu_picture_bgrx_image(pic);
+		g_assert_cmpint(he_encoder_encode(enc, &img, (int64_t)i * FRAME_US, i == 30, &pkt), ==, 0);
+		g_assert_true(pkt.keyframe == (i == 0 || i == 30));
+		g_assert_nonnull(tu_decoder_decode(dec, pkt.data));
+		if (i > 0)
+			largest = MAX(largest, g_bytes_get_size(pkt.data));
+		if (i == 30)
+			*idr_size = g_bytes_get_size(pkt.data);
+		he_packet_clear(&pkt);
+	}
+	tu_decoder_free(dec);
+	tu_picture_free(pic);
+	he_encoder_destroy(enc);
+	return largest;
+}
+
+/* A one-frame VBV caps every frame, a forced IDR too, near bitrate / fps;
+ * the default half-second buffer lets the IDR grow well past it. */
+static void test_vbv_frames(void)
+{
+	const size_t frame_budget = 1000000 / 8 / FPS; /* 4166 bytes */
+	size_t idr_capped = 0, idr_default = 0;
+	size_t capped = largest_au(1, &idr_capped), uncapped = largest_au(0, &idr_default);
+
+	g_test_message("largest AU: %zu bytes with a one-frame VBV (IDR %zu), %zu with the default "
+		       "(IDR %zu); one frame's budget %zu", capped, idr_capped, uncapped, idr_default,
+		       frame_budget);
+	g_assert_cmpuint(capped, <=, frame_budget * 3 / 2);
+	g_assert_cmpuint(idr_default, >, frame_budget * 3);
+}
+
+/* A picture that stops changing stops costing bits: after it has been
+ * refined, each frame is a few dozen bytes even with bits to spare (the
+ * constant bitrate would otherwise requantise it at QP 0 forever). */
+static void test_static_picture(void)
+{
+	struct he_encoder *enc = open_x264(TW, TH, 2000000, 0, 0);
+	struct tu_picture *pic = tu_picture_new(TW, TH);
+	struct tu_decoder *dec = tu_decoder_new(true);
+	size_t late = 0;
+
+	tu_picture_draw_bars(pic, 3);
+	tu_picture_to_nv12(pic);
+	for (unsigned i = 0; i < 90; i++) {
+		struct he_image img = tu_picture_nv12_image(pic);
+		struct he_packet pkt;
+		const AVFrame *f;
+
+		g_assert_cmpint(he_encoder_encode(enc, &img, (int64_t)i * FRAME_US, false, &pkt), ==, 0);
+		f = tu_decoder_decode(dec, pkt.data);
+		g_assert_nonnull(f);
+		if (i >= 60) {
+			late = MAX(late, g_bytes_get_size(pkt.data));
+			g_assert_cmpfloat(compare(f, pic).y, >=, MIN_PSNR_DB);
+		}
+		he_packet_clear(&pkt);
+	}
+	g_test_message("largest of frames 60..89 of a still picture: %zu bytes", late);
+	g_assert_cmpuint(late, <=, 200);
+	tu_decoder_free(dec);
+	tu_picture_free(pic);
+	he_encoder_destroy(enc);
+}
+
 static void test_invalid_config(void)
 {
 	const struct he_encoder_config good = {
@@ -658,6 +845,8 @@ static void test_invalid_config(void)
 	c = good, c.fps_num = 1000;
 	expect_invalid(&c, "libx264");
 	c = good, c.profile = 88;
+	expect_invalid(&c, "libx264");
+	c = good, c.vbv_frames = HE_ENCODER_MAX_VBV_FRAMES + 1;
 	expect_invalid(&c, "libx264");
 	expect_invalid(NULL, "libx264");
 	expect_invalid(&good, "h264_bogus");
@@ -795,6 +984,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/media/encoder/input-formats", test_input_formats);
 	g_test_add_func("/media/encoder/profiles", test_profiles);
 	g_test_add_func("/media/encoder/odd-size", test_odd_size);
+	g_test_add_func("/media/encoder/intra-refresh", test_intra_refresh);
+	g_test_add_func("/media/encoder/vbv-frames", test_vbv_frames);
+	g_test_add_func("/media/encoder/static-picture", test_static_picture);
 	g_test_add_func("/media/encoder/invalid-config", test_invalid_config);
 	g_test_add_func("/media/encoder/invalid-image", test_invalid_image);
 	g_test_add_func("/media/encoder/auto-select", test_auto_select);

@@ -33,7 +33,7 @@ const CANDIDATE_CODECS = [
 const ACCELERATIONS = ['prefer-hardware', 'no-preference', 'prefer-software'];
 
 const params = new URLSearchParams(location.search);
-const sourceId = params.get('source') || '0';
+let sourceId = params.get('source') || '0';
 const token = params.get('token');
 const benchMode = params.get('bench') === '1';
 
@@ -323,6 +323,7 @@ const CLOSE_SENTENCES = {
 	4002: 'This screen is not available (unknown source): retrying',
 	4003: 'Too slow a connection: reconnecting',
 	4004: 'The machine stopped',
+	4005: 'Too many viewers are watching this server: retrying', // a refused upgrade (503)
 	4100: 'No data from the server for a while: reconnecting', // the page's own watchdog
 	1000: 'The server closed the connection: reconnecting',
 	1001: 'The server is restarting: reconnecting',
@@ -741,20 +742,48 @@ function paint() {
 // ---------------------------------------------------------------------------
 
 function send(obj) {
+	if (INPUT_TYPES.has(obj.type) && !canSendInput()) {
+		inputHeldBack(obj);
+		return;
+	}
 	if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
 }
 
-/** After a failed upgrade: 4001 when the token is missing or wrong, else 0. */
+/** After a failed upgrade, the answer to a plain GET of the same URL: 4001
+ * when the token is missing or wrong (401), 4005 when too many viewers watch
+ * already (503), else 0. */
 async function explainRefusal() {
 	try {
-		const u = new URL('sources', location.href);
-		if (token) u.searchParams.set('token', token);
+		const u = new URL(wsUrl());
+		u.protocol = location.protocol;
 		const r = await fetch(u, { cache: 'no-store' });
-		return r.status === 401 ? 4001 : 0;
+		return r.status === 401 ? 4001 : r.status === 503 ? 4005 : 0;
 	} catch {
 		return 0;
 	}
 }
+
+// A stream's id can go to another stream once it is gone (a guest that
+// connects again gets a new one); its name stays. Reconnect by name, and
+// put the name in the address bar, so that a bookmark finds it again.
+function followName(name) {
+	if (typeof name !== 'string' || !name || name === sourceId) return;
+	sourceId = hook.source = name;
+	if (!params.has('source')) return;
+	const u = new URL(location.href);
+	u.searchParams.set('source', name);
+	history.replaceState(history.state, '', u.pathname + u.search.replace(/%2F/gi, '/') + u.hash);
+}
+
+// "◂ All screens": the list (docs/web.md, "The page"), with this page's token.
+function setBackLink() {
+	const back = $('back');
+	if (!back) return;
+	const u = new URL('./', location.href);
+	if (token) u.searchParams.set('token', token);
+	back.href = u.href;
+}
+setBackLink();
 
 function wsUrl() {
 	const u = new URL('ws/stream', location.href);
@@ -788,6 +817,7 @@ function connect() {
 	hook.firstSeq = hook.firstLiveSeq = null;
 	hook.replayedThisConnection = 0;
 	hook.server = null;
+	hook.control = { holder: null, you: false }; // the server says again on this connection
 	codec = null;
 	waitingForKey = true;
 
@@ -825,8 +855,9 @@ function connect() {
 	sock.addEventListener('open', () => { opened = true; });
 	sock.onclose = (ev) => {
 		if (sock !== ws) return;
-		// A refused upgrade (no token: 401; another site's page: 403) is
-		// invisible to a WebSocket: ask the server why, once.
+		// A refused upgrade (no token: 401; another site's page: 403;
+		// too many viewers: 503) is invisible to a WebSocket: ask the
+		// server why, once.
 		if (!opened && ev.code === 1006) {
 			ws = null;
 			explainRefusal().then((code) => onClose(code || ev.code, ev.reason, ev.wasClean));
@@ -893,6 +924,8 @@ function onText(text) {
 	case 'init': onServerInit(m); break;
 	case 'pong': onPong(m); break;
 	case 'cursor': onCursor(m); break;
+	case 'control': onControl(m); break;
+	case 'input-refused': onInputRefused(m); break;
 	case 'error':
 		hook.lastError = m.message;
 		setState('error', `server: ${m.message}`);
@@ -959,6 +992,9 @@ function onServerInit(m) {
 		store('hostenc.secret', clientSecret);
 	}
 	hook.viewer = m.viewer ?? null;
+	followName(m.name);
+	hook.role = m.role === 'view' ? 'view' : 'control'; // a server without roles: control
+	updateControlUi();
 	if (m.resizable && !lastAskedSize) scheduleRemoteSize(0);
 	const w = m.width | 0, h = m.height | 0;
 	if (Number.isFinite(m.server_time_us) && !Number.isFinite(bestRttMs))
@@ -1085,6 +1121,96 @@ document.addEventListener('visibilitychange', () => {
 // Back from the back/forward cache: the old socket is gone.
 window.addEventListener('pageshow', (e) => {
 	if (e.persisted && !ws && !terminal && !reconnectTimer) connect();
+});
+
+// ---------------------------------------------------------------------------
+// Roles and control (docs/web.md, "Roles and control")
+// ---------------------------------------------------------------------------
+
+// The page's messages that act on the machine; the server refuses them from
+// a view-only viewer, and from everyone but the holder once a viewer took
+// control. The page does not send what would be refused.
+const INPUT_TYPES = new Set(['key', 'pointer', 'wheel', 'resize']);
+const NOTE_MS = 4000;
+const roleEl = $('role');
+const controlButton = $('control-button');
+hook.role = null;                          // 'control' | 'view', from the server
+hook.control = { holder: null, you: false }; // who took control (a viewer number), and whether it is this page
+hook.controlNote = '';                     // the last "Viewer N took control"
+hook.inputRefused = 0;                     // input-refused messages from the server
+hook.inputHeldBack = 0;                    // input the page did not send (no control)
+let noteTimer = 0;
+
+function canSendInput() {
+	if (hook.role === 'view') return false;
+	return hook.control.holder === null || hook.control.you;
+}
+
+function updateControlUi() {
+	const view = hook.role === 'view';
+	const { holder, you } = hook.control;
+	const other = !view && !you && holder !== null;
+	const text = view ? 'View only' : you ? 'You have control'
+		: other ? (noteTimer ? hook.controlNote : `Viewer ${holder} has control`) : '';
+	roleEl.textContent = text;
+	roleEl.hidden = !text;
+	roleEl.dataset.kind = view ? 'view' : you ? 'you' : other ? 'other' : '';
+	roleEl.title = view ? 'This page may watch but not send keyboard or pointer input'
+		: other ? 'Another viewer took the keyboard and pointer; "Take control" takes them back' : '';
+	const input = hook.server ? hook.server.input !== false : true;
+	controlButton.hidden = view || hook.role === null || !input;
+	controlButton.textContent = you ? 'Release control' : 'Take control';
+	controlButton.setAttribute('aria-pressed', String(you));
+	// No special keys or on-screen keyboard for a page that may not type.
+	$('keys').hidden = view;
+	$('kbd-button').hidden = view;
+	$('keys-button').disabled = !canSendInput();
+	$('kbd-button').disabled = !canSendInput();
+	canvas.setAttribute('aria-label', canSendInput()
+		? 'Remote screen: click to send keyboard and mouse input' : 'Remote screen (view only)');
+}
+
+function flashRole() {
+	if (roleEl.hidden) return;
+	roleEl.classList.remove('flash');
+	void roleEl.offsetWidth; // restart the animation
+	roleEl.classList.add('flash');
+}
+
+/** An input message the page kept back: a press, a click or a wheel says why. */
+function inputHeldBack(obj) {
+	hook.inputHeldBack++;
+	if (obj.type !== 'pointer' || obj.buttons) flashRole();
+}
+
+function onControl(m) {
+	const before = hook.control;
+	const holder = Number.isInteger(m.holder) ? m.holder : null;
+	if (m.role === 'view' || m.role === 'control') hook.role = m.role;
+	hook.control = { holder, you: !!m.you };
+	if (holder !== null && !m.you && holder !== before.holder) {
+		hook.controlNote = `Viewer ${holder} took control`;
+		clearTimeout(noteTimer);
+		noteTimer = setTimeout(() => { noteTimer = 0; updateControlUi(); }, NOTE_MS);
+	}
+	// Control lost: the server let go of every key this page held.
+	if (before.you && !m.you) keysDown.clear();
+	logEvent(`control: holder ${holder}${m.you ? ' (this page)' : ''}`);
+	updateControlUi();
+}
+
+function onInputRefused(m) {
+	hook.inputRefused++;
+	hook.lastRefused = m.reason;
+	if (m.reason === 'view-only') hook.role = 'view';
+	logEvent(`input refused: ${m.reason}`);
+	updateControlUi();
+	flashRole();
+}
+
+controlButton.addEventListener('click', () => {
+	send({ type: 'control', action: hook.control.you ? 'release' : 'take' });
+	canvas.focus({ preventScroll: true });
 });
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Who may ask: the Host a request names (DNS rebinding), the Origin of a
- * page that opens a WebSocket, the optional access token from the query or
- * an Authorization header. */
+ * page that opens a WebSocket, the optional access tokens from the query or
+ * an Authorization header and the role each gives (docs/web.md). */
 #include <gio/gio.h>
 #include <string.h>
 
@@ -103,17 +103,42 @@ bool web_origin_allowed(struct he_web *w, SoupServerMessage *msg)
 	return false;
 }
 
-bool web_authorized(struct he_web *w, SoupServerMessage *msg, GHashTable *query)
+/* The token a request presents: ?token= or "Authorization: Bearer". */
+static const char *presented_token(SoupServerMessage *msg, GHashTable *query)
 {
 	const char *auth, *given = NULL;
 
-	if (!w->token)
-		return true;
 	if (query)
 		given = g_hash_table_lookup(query, "token");
 	auth = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
 					    "Authorization");
 	if (!given && auth && g_str_has_prefix(auth, "Bearer "))
 		given = auth + 7;
-	return given && web_secret_equal(given, w->token);
+	return given;
+}
+
+/*
+ * What the presented token lets a viewer do: --token controls (watch and
+ * input), --view-token only watches. Both are compared every time, so the
+ * time taken does not say which one (or whether) a guess matched. Without
+ * a token every viewer controls (hostencd then listens on loopback only).
+ */
+enum web_role web_role(struct he_web *w, SoupServerMessage *msg, GHashTable *query)
+{
+	const char *given;
+	bool control, view;
+
+	if (!w->token)
+		return WEB_ROLE_CONTROL;
+	given = presented_token(msg, query);
+	if (!given)
+		return WEB_ROLE_NONE;
+	control = web_secret_equal(given, w->token);
+	view = w->view_token && web_secret_equal(given, w->view_token);
+	return control ? WEB_ROLE_CONTROL : view ? WEB_ROLE_VIEW : WEB_ROLE_NONE;
+}
+
+bool web_authorized(struct he_web *w, SoupServerMessage *msg, GHashTable *query)
+{
+	return web_role(w, msg, query) != WEB_ROLE_NONE;
 }

@@ -52,8 +52,8 @@ static void track_key(struct web_input_state *st, uint16_t code, bool down)
 
 static bool handle_key(struct web_input_state *st, struct he_stream *stream, JsonObject *o)
 {
-	const char *code = json_object_get_string_member_with_default(o, "code", NULL);
-	bool down = json_object_get_boolean_member_with_default(o, "down", TRUE);
+	const char *code = web_json_string(o, "code", NULL);
+	bool down = web_json_bool(o, "down", true);
 	uint16_t key = he_dom_code_to_evdev(code);
 
 	if (!key || !he_input_key_valid(key))
@@ -84,15 +84,15 @@ static void send_buttons(struct web_input_state *st, struct he_stream *stream, u
 static bool handle_pointer(struct web_input_state *st, struct he_stream *stream, JsonObject *o)
 {
 	struct he_input_event ev = { .kind = HE_INPUT_MOTION_ABS };
-	gint64 buttons = json_object_get_int_member_with_default(o, "buttons", 0);
+	gint64 buttons = web_json_int(o, "buttons", 0);
 
 	if (json_object_has_member(o, "dx")) {
 		ev.kind = HE_INPUT_MOTION_REL;
-		ev.dx = (int32_t)CLAMP(json_object_get_int_member_with_default(o, "dx", 0), -4096, 4096);
-		ev.dy = (int32_t)CLAMP(json_object_get_int_member_with_default(o, "dy", 0), -4096, 4096);
+		ev.dx = (int32_t)CLAMP(web_json_int(o, "dx", 0), -4096, 4096);
+		ev.dy = (int32_t)CLAMP(web_json_int(o, "dy", 0), -4096, 4096);
 	} else {
-		ev.x = clamp_abs(json_object_get_int_member_with_default(o, "x", 0));
-		ev.y = clamp_abs(json_object_get_int_member_with_default(o, "y", 0));
+		ev.x = clamp_abs(web_json_int(o, "x", 0));
+		ev.y = clamp_abs(web_json_int(o, "y", 0));
 	}
 	he_stream_input(stream, &ev);
 	send_buttons(st, stream, (uint32_t)CLAMP(buttons, 0, 0x1f));
@@ -116,8 +116,8 @@ static bool handle_wheel(struct web_input_state *st, struct he_stream *stream, J
 {
 	struct he_input_event ev = { .kind = HE_INPUT_WHEEL };
 
-	ev.dx = notches(&st->wheel_x, json_object_get_int_member_with_default(o, "dx", 0));
-	ev.dy = notches(&st->wheel_y, json_object_get_int_member_with_default(o, "dy", 0));
+	ev.dx = notches(&st->wheel_x, web_json_int(o, "dx", 0));
+	ev.dy = notches(&st->wheel_y, web_json_int(o, "dy", 0));
 	if (ev.dx || ev.dy)
 		he_stream_input(stream, &ev);
 	return true;
@@ -133,8 +133,8 @@ bool web_input_handle(struct web_input_state *st, struct he_stream *stream, cons
 	if (g_str_equal(type, "wheel"))
 		return handle_wheel(st, stream, o);
 	if (g_str_equal(type, "resize")) {
-		gint64 w = json_object_get_int_member_with_default(o, "width", 0);
-		gint64 h = json_object_get_int_member_with_default(o, "height", 0);
+		gint64 w = web_json_int(o, "width", 0);
+		gint64 h = web_json_int(o, "height", 0);
 
 		return w >= 64 && h >= 64 && w <= 8192 && h <= 8192 &&
 		       he_stream_resize(stream, (uint32_t)w, (uint32_t)h);

@@ -127,7 +127,7 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 		return;
 	}
 	if (g_str_equal(path, "/stats") || g_str_equal(path, "/metrics") ||
-	    g_str_equal(path, "/sources")) {
+	    g_str_equal(path, "/sources") || g_str_equal(path, "/thumb")) {
 		if (!web_authorized(w, msg, query)) {
 			respond_text(msg, SOUP_STATUS_UNAUTHORIZED, "token required\n");
 			return;
@@ -136,6 +136,8 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 			web_stats_json(w, msg);
 		else if (g_str_equal(path, "/metrics"))
 			web_stats_metrics(w, msg);
+		else if (g_str_equal(path, "/thumb"))
+			web_thumb_request(w, msg, query);
 		else
 			web_sources_json(w, msg);
 		return;
@@ -144,6 +146,9 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 		respond_text(msg, SOUP_STATUS_BAD_REQUEST, "WebSocket upgrade expected\n");
 		return;
 	}
+	/* "/" is the list of screens; with source= the player of that one */
+	if (g_str_equal(path, "/"))
+		path = query && g_hash_table_contains(query, "source") ? "/index.html" : "/list.html";
 	serve_static(w, msg, path);
 }
 
@@ -177,6 +182,21 @@ static void on_early(SoupServer *server, SoupServerMessage *msg, const char *pat
  * names; and without the token there is no upgrade at all (401), rather
  * than an upgrade closed afterwards.
  */
+/* --max-viewers: 503 before the handshake, so that the page can say why
+ * (it asks with a plain GET of the same URL, which gets the same answer). */
+static bool refuse_viewer(struct he_web *w, SoupServerMessage *msg)
+{
+	if (!web_viewers_full(w))
+		return false;
+	w->viewers_refused++;
+	g_info("refused a WebSocket upgrade from %s: %u viewers, the most --max-viewers allows",
+	       soup_server_message_get_remote_host(msg), w->max_viewers);
+	respond_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+		     "too many viewers: try again later, or start hostencd with a larger "
+		     "--max-viewers\n");
+	return true;
+}
+
 static void on_ws_early(SoupServer *server, SoupServerMessage *msg, const char *path,
 			GHashTable *query, gpointer data)
 {
@@ -193,6 +213,8 @@ static void on_ws_early(SoupServer *server, SoupServerMessage *msg, const char *
 	} else if (!web_authorized(w, msg, query)) {
 		status = SOUP_STATUS_UNAUTHORIZED;
 		why = "token required: open the page with ?token=TOKEN\n";
+	} else if (refuse_viewer(w, msg)) {
+		return;
 	}
 	if (!status)
 		return;
@@ -229,6 +251,7 @@ static void on_upgraded(SoupServerMessage *msg, gpointer data)
 	g_autoptr(SoupWebsocketConnection) conn = NULL;
 
 	g_object_ref(msg);
+	web_upgrade_done(w, msg);
 	base = soup_server_message_steal_connection(msg);
 	if (base) {
 		guarded = web_guard_stream_new(base, &viewer_limits);
@@ -248,11 +271,16 @@ static void on_ws_request(SoupServer *server, SoupServerMessage *msg, const char
 		respond_text(msg, SOUP_STATUS_BAD_REQUEST, "WebSocket upgrade expected\n");
 		return;
 	}
+	/* the cap again: upgrades of the same turn passed the early check */
+	if (refuse_viewer(data, msg))
+		return;
 	/* "Connection: Upgrade", not the "close" every answer starts with
 	 * (web-conns.c); no extension offered: the answer names none */
 	soup_message_headers_remove(soup_server_message_get_response_headers(msg), "Connection");
-	if (soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL))
+	if (soup_websocket_server_process_handshake(msg, NULL, NULL, NULL, NULL)) {
+		web_upgrade_begin(data, msg);
 		g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_upgraded), data);
+	}
 }
 
 static gboolean split_address(const char *address, char **host, guint16 *port, GError **err)
@@ -338,6 +366,7 @@ struct he_web *he_web_create(const struct he_web_config *cfg, struct he_registry
 	w->reg = reg;
 	w->hx = hx;
 	w->token = g_strdup(cfg->token);
+	w->view_token = g_strdup(cfg->view_token);
 	w->root = g_strdup(cfg->root);
 	w->encoder = g_strdup(cfg->encoder);
 	w->allow_origins = g_strdupv((char **)cfg->allow_origins);
@@ -345,20 +374,33 @@ struct he_web *he_web_create(const struct he_web_config *cfg, struct he_registry
 	w->output_queue = cfg->output_queue;
 	w->max_connections = cfg->max_connections ? cfg->max_connections : HE_WEB_MAX_CONNECTIONS;
 	w->idle_timeout_s = cfg->idle_timeout_s ? cfg->idle_timeout_s : HE_WEB_IDLE_TIMEOUT_S;
+	w->max_viewers = cfg->max_viewers ? cfg->max_viewers : HE_WEB_MAX_VIEWERS;
+	w->max_viewer_bytes = cfg->max_viewer_bytes ? cfg->max_viewer_bytes
+						    : HE_WEB_MAX_VIEWER_BYTES;
 	w->root_real = realpath(cfg->root, NULL);
 	if (!w->root_real)
 		g_warning("web: static files %s: %s; the page will not be found", cfg->root,
 			  g_strerror(errno));
 	w->viewers_by_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	web_control_init(w);
 	w->server = soup_server_new("server-header", "hostencd", NULL);
 	soup_server_add_handler(w->server, NULL, on_request, w, NULL);
 	soup_server_add_early_handler(w->server, NULL, on_early, w, NULL);
 	soup_server_add_handler(w->server, "/ws/stream", on_ws_request, w, NULL);
 	soup_server_add_early_handler(w->server, "/ws/stream", on_ws_early, w, NULL);
 	web_conns_start(w);
+	w->thumbs = web_thumbs_new(w);
 	if (!load_tls(w, cfg, err) || !start_listening(w, cfg->address, err)) {
 		he_web_destroy(w);
 		return NULL;
+	}
+	if (w->view_token) {
+		GString *view = g_string_new(w->url);
+
+		g_string_append(view, "?token=");
+		g_string_append_uri_escaped(view, w->view_token, NULL, FALSE);
+		g_message("web: watch only (no input): open %s", view->str);
+		g_string_free(view, TRUE);
 	}
 	return w;
 }
@@ -368,14 +410,18 @@ void he_web_destroy(struct he_web *w)
 	if (!w)
 		return;
 	web_viewers_close_all(w);
+	g_clear_pointer(&w->thumbs, web_thumbs_free);
 	web_message_cache_clear(w);
 	if (w->server) {
 		soup_server_disconnect(w->server);
 		g_object_unref(w->server);
 	}
 	web_conns_stop(w);
+	web_upgrades_forget(w);
 	g_hash_table_destroy(w->viewers_by_client);
+	web_control_clear(w);
 	g_free(w->token);
+	g_free(w->view_token);
 	g_free(w->root);
 	free(w->root_real);
 	g_free(w->encoder);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hxfr-server.h"
+#include "mem-trim.h"
 #include "web-private.h"
 
 static void add_stages(JsonBuilder *b, struct he_stats *st)
@@ -113,6 +114,8 @@ static void add_viewer(JsonBuilder *b, struct he_viewer *v)
 	add_counter(b, "queued_bytes", info.queued);
 	add_counter(b, "input_events", info.input_events);
 	add_counter(b, "input_dropped", info.input_dropped);
+	add_counter(b, "input_refused", info.input_refused);
+	add_string(b, "role", info.role == WEB_ROLE_CONTROL ? "control" : "view");
 	json_builder_end_object(b);
 }
 
@@ -318,6 +321,61 @@ static void source_metrics(GString *out, GList *sources)
 	g_free(samples);
 }
 
+static const char *const end_names[WEB_END_N] = {
+	[WEB_END_NORMAL] = "normal",
+	[WEB_END_BROKEN] = "broken",
+	[WEB_END_LIMIT] = "limit",
+	[WEB_END_SLOW] = "slow",
+	[WEB_END_SUPERSEDED] = "superseded",
+	[WEB_END_AUTH] = "auth",
+	[WEB_END_UNKNOWN_SOURCE] = "unknown-source",
+	[WEB_END_STOPPED] = "machine-stopped",
+	[WEB_END_NO_INIT] = "no-init",
+	[WEB_END_SHUTDOWN] = "shutdown",
+	[WEB_END_OTHER] = "other",
+};
+
+static const char *const refused_names[WEB_REFUSED_N] = {
+	[WEB_REFUSED_VIEW_ONLY] = "view-only",
+	[WEB_REFUSED_NOT_IN_CONTROL] = "not-in-control",
+	[WEB_REFUSED_RATE] = "rate",
+};
+
+const char *web_end_name(enum web_end end)
+{
+	return end_names[end];
+}
+
+const char *web_refused_name(enum web_refused why)
+{
+	return refused_names[why];
+}
+
+enum web_end web_end_of_code(gushort code)
+{
+	switch (code) {
+	case WS_CLOSE_SUPERSEDED: return WEB_END_SUPERSEDED;
+	case WS_CLOSE_UNAUTHORIZED: return WEB_END_AUTH;
+	case WS_CLOSE_UNKNOWN_SOURCE: return WEB_END_UNKNOWN_SOURCE;
+	case WS_CLOSE_TOO_SLOW: return WEB_END_SLOW;
+	case WS_CLOSE_MACHINE_STOPPED: return WEB_END_STOPPED;
+	case SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION: return WEB_END_NO_INIT;
+	case SOUP_WEBSOCKET_CLOSE_GOING_AWAY: return WEB_END_SHUTDOWN;
+	case SOUP_WEBSOCKET_CLOSE_TOO_BIG: return WEB_END_LIMIT;
+	default: return WEB_END_OTHER;
+	}
+}
+
+/* Counters labelled by a fixed set of reasons: every reason, zeros too. */
+static void labelled_counters(GString *out, const char *name, const char *help,
+			      const char *const *names, const uint64_t *v, int n)
+{
+	metric_header(out, name, "counter", help);
+	for (int i = 0; i < n; i++)
+		g_string_append_printf(out, "%s{reason=\"%s\"} %" G_GUINT64_FORMAT "\n", name,
+				       names[i], v[i]);
+}
+
 void web_stats_metrics(struct he_web *w, SoupServerMessage *msg)
 {
 	GString *out = g_string_new(NULL);
@@ -342,6 +400,23 @@ void web_stats_metrics(struct he_web *w, SoupServerMessage *msg)
 	metric_u64(out, "hostenc_web_connections_timed_out_total", "counter",
 		   "Web connections closed after --web-idle-timeout without a request or data",
 		   w->conns_timed_out);
+	metric_u64(out, "hostenc_viewers_refused_total", "counter",
+		   "WebSocket upgrades refused (503): --max-viewers were watching",
+		   w->viewers_refused);
+	metric_u64(out, "hostenc_viewer_queued_bytes", "gauge",
+		   "Bytes queued to all browser viewers, not yet received", web_budget_total(w));
+	metric_u64(out, "hostenc_gop_bytes", "gauge",
+		   "Bytes of the GOPs kept for late viewers, all streams together",
+		   he_stream_gop_bytes_total());
+	metric_u64(out, "hostenc_memory_trims_total", "counter",
+		   "Times freed memory was given back to the system", he_mem_trims());
+	labelled_counters(out, "hostenc_viewer_closes_total",
+			  "Browser viewers' connections ended, by why (docs/web.md, \"Close codes\")",
+			  end_names, w->ends, WEB_END_N);
+	labelled_counters(out, "hostenc_input_refused_total",
+			  "Viewers' input messages not taken: view-only viewer, another viewer in "
+			  "control, over a message rate",
+			  refused_names, w->refused, WEB_REFUSED_N);
 	g_list_free(sources);
 	len = out->len;
 	text = g_string_free(out, FALSE);

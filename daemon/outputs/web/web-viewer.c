@@ -20,6 +20,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
+#include "mem-trim.h"
 #include "web-private.h"
 
 #define INPUT_PER_SECOND 1000
@@ -46,6 +47,9 @@ struct he_viewer {
 	int64_t input_window;
 	uint32_t input_in_window;
 	uint64_t texts, input_events, input_dropped;
+	struct web_viewer_control control; /* its role (web-control.c) */
+	int end;                /* enum web_end once known, else -1 */
+	bool end_counted;
 	guint init_timer;
 	guint free_idle;
 };
@@ -101,11 +105,21 @@ static void send_text(struct he_viewer *v, const char *text)
 	count_sent(v, strlen(text));
 }
 
+/* Once per viewer: why its connection ended, for /metrics. */
+static void count_end(struct he_viewer *v, enum web_end otherwise)
+{
+	if (v->end_counted)
+		return;
+	v->end_counted = true;
+	v->w->ends[v->end >= 0 ? v->end : (int)otherwise]++;
+}
+
 static void close_viewer(struct he_viewer *v, gushort code, const char *why)
 {
 	if (v->closing)
 		return;
 	g_info("viewer %s (%s): closing %u: %s", v->client, v->peer, code, why);
+	count_end(v, web_end_of_code(code));
 	if (soup_websocket_connection_get_state(v->conn) == SOUP_WEBSOCKET_STATE_OPEN) {
 		g_autofree char *msg = g_strdup_printf("{\"type\":\"error\",\"message\":\"%s\"}", why);
 
@@ -125,7 +139,7 @@ static void send_init(struct he_viewer *v, struct he_au *au)
 			       "\"width\":%u,\"height\":%u,\"fps\":%.3g,\"encoder\":\"%s\","
 			       "\"hardware\":%s,\"input\":%s,\"resizable\":%s,\"pointer\":\"%s\","
 			       "\"client\":\"%s\",\"secret\":\"%s\","
-			       "\"viewer\":%" G_GUINT64_FORMAT ","
+			       "\"viewer\":%" G_GUINT64_FORMAT ",\"role\":\"%s\","
 			       "\"server_time_us\":%" G_GINT64_FORMAT "}",
 			       info.id, info.name, au->format->codec, au->width, au->height,
 			       info.fps > 0 ? info.fps : 30.0, info.encoder,
@@ -133,7 +147,8 @@ static void send_init(struct he_viewer *v, struct he_au *au)
 			       he_stream_has_input(v->output.stream) ? "true" : "false",
 			       he_stream_can_resize(v->output.stream) ? "true" : "false",
 			       he_stream_pointer_absolute(v->output.stream) ? "absolute" : "relative",
-			       v->client, v->secret, v->index, he_now_us());
+			       v->client, v->secret, v->index,
+			       v->control.role == WEB_ROLE_CONTROL ? "control" : "view", he_now_us());
 	send_text(v, text);
 	g_clear_pointer(&v->format_sent, he_video_format_unref);
 	v->format_sent = he_video_format_ref(au->format);
@@ -143,7 +158,10 @@ static void send_init(struct he_viewer *v, struct he_au *au)
 
 static bool congested(struct he_viewer *v)
 {
-	return undelivered(v) > v->w->output_queue;
+	uint64_t mine = undelivered(v);
+
+	/* its own bound, or all viewers' together (web-budget.c) */
+	return mine > v->w->output_queue || web_budget_holds_back(v->w, mine);
 }
 
 static int deliver(struct he_output *o, struct he_au *au, bool replay)
@@ -166,6 +184,7 @@ static int deliver(struct he_output *o, struct he_au *au, bool replay)
 	v->bytes += g_bytes_get_size(msg);
 	v->sent_aus++;
 	soup_websocket_connection_send_message(v->conn, SOUP_WEBSOCKET_DATA_BINARY, msg);
+	web_budget_queued(v->w, g_bytes_get_size(msg));
 	g_bytes_unref(msg);
 	return 0;
 }
@@ -183,8 +202,10 @@ static void closed(struct he_output *o, enum he_output_close why)
 static bool ready(struct he_output *o)
 {
 	struct he_viewer *v = from_output(o);
+	uint64_t mine = undelivered(v);
 
-	return !v->closing && undelivered(v) <= v->w->output_queue / 2;
+	return !v->closing && mine <= v->w->output_queue / 2 &&
+	       !web_budget_holds_back(v->w, mine);
 }
 
 /* The machine's pointer, for the page to draw locally: the shape (RGBA,
@@ -243,7 +264,7 @@ static void handle_input(struct he_viewer *v, JsonObject *o, const char *type)
 {
 	struct he_stream *stream = v->output.stream;
 
-	if (!stream)
+	if (!stream || !web_control_admits(v->w, v, type))
 		return;
 	if (web_input_handle(&v->input, stream, type, o))
 		v->input_events++;
@@ -262,6 +283,7 @@ static void attach(struct he_viewer *v)
 	v->attached = true;
 	v->output.impl = &viewer_impl;
 	he_stream_attach(src, &v->output);
+	web_control_joined(v->w, v);
 }
 
 static void handle_text(struct he_viewer *v, const char *text, gsize len)
@@ -275,18 +297,20 @@ static void handle_text(struct he_viewer *v, const char *text, gsize len)
 	    !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root))
 		return;
 	o = json_node_get_object(root);
-	type = json_object_get_string_member_with_default(o, "type", "");
+	type = web_json_string(o, "type", "");
 	if (g_str_equal(type, "init")) {
 		attach(v);
 	} else if (g_str_equal(type, "ping")) {
 		g_autofree char *pong = g_strdup_printf(
 			"{\"type\":\"pong\",\"t\":%.17g,\"server_time_us\":%" G_GINT64_FORMAT "}",
-			json_object_get_double_member_with_default(o, "t", 0), he_now_us());
+			web_json_double(o, "t", 0), he_now_us());
 
 		send_text(v, pong);
 	} else if (g_str_equal(type, "keyframe")) {
 		if (v->output.stream)
 			he_stream_ask_idr(v->output.stream);
+	} else if (g_str_equal(type, "control")) {
+		web_control_request(v->w, v, o);
 	} else {
 		handle_input(v, o, type);
 	}
@@ -296,6 +320,8 @@ static void handle_text(struct he_viewer *v, const char *text, gsize len)
 
 static void leave_stream(struct he_viewer *v)
 {
+	/* also when the stream went first (it detaches before it closes us) */
+	web_control_left(v->w, v);
 	if (!v->output.stream)
 		return;
 	/* Keys and buttons held when a viewer leaves are released. */
@@ -305,6 +331,7 @@ static void leave_stream(struct he_viewer *v)
 
 static void viewer_destroy(struct he_viewer *v)
 {
+	count_end(v, WEB_END_SHUTDOWN);
 	leave_stream(v);
 	web_input_clear(&v->input);
 	g_clear_pointer(&v->format_sent, he_video_format_unref);
@@ -321,6 +348,8 @@ static void viewer_destroy(struct he_viewer *v)
 	g_free(v->client);
 	g_free(v->peer);
 	g_free(v);
+	/* what libsoup had queued for it is freed: give it back to the system */
+	he_mem_trim_soon();
 }
 
 /* The stream's share: its viewers together send at most so many a second.
@@ -345,6 +374,7 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *message
 	/* The rates are checked before any parsing: a flood costs counters. */
 	if (!input_allowed(v) || !stream_admits(v)) {
 		v->input_dropped++;
+		v->w->refused[WEB_REFUSED_RATE]++;
 		return;
 	}
 	handle_text(v, text, len);
@@ -356,6 +386,8 @@ static void on_error(SoupWebsocketConnection *conn, GError *error, gpointer data
 {
 	struct he_viewer *v = data;
 
+	if (error->domain == SOUP_WEBSOCKET_ERROR && v->end < 0)
+		v->end = WEB_END_LIMIT;
 	if (error->domain == SOUP_WEBSOCKET_ERROR)
 		g_message("viewer %s (%s): %s: closing", v->client, v->peer, error->message);
 	else
@@ -377,6 +409,9 @@ static void on_closed(SoupWebsocketConnection *conn, gpointer data)
 
 	g_info("viewer %s (%s): closed (code %u)", v->client, v->peer,
 	       soup_websocket_connection_get_close_code(conn));
+	/* not closed by hostencd: by the page (a close frame), or broken */
+	count_end(v, soup_websocket_connection_get_close_code(conn) ? WEB_END_NORMAL
+								    : WEB_END_BROKEN);
 	v->closing = true;
 	leave_stream(v);
 	if (!v->free_idle)
@@ -468,7 +503,7 @@ void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketCo
 	const char *src = query ? g_hash_table_lookup(query, "source") : NULL;
 	const char *client = query ? g_hash_table_lookup(query, "client") : NULL;
 	const char *secret = query ? g_hash_table_lookup(query, "secret") : NULL;
-	guint64 id = 0;
+	struct he_stream *stream;
 	bool ok;
 
 	v->w = w;
@@ -482,6 +517,8 @@ void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketCo
 	v->client = random_client_id();
 	random_hex(v->secret, SECRET_BYTES);
 	v->acked_base = acked_bytes(v, &ok);
+	v->end = -1;
+	v->control.role = web_role(w, msg, query);
 	web_input_init(&v->input);
 	w->viewers = g_list_prepend(w->viewers, v);
 	v->index = ++w->viewers_total;
@@ -490,22 +527,16 @@ void web_viewer_accept(struct he_web *w, SoupServerMessage *msg, SoupWebsocketCo
 	g_signal_connect(conn, "message", G_CALLBACK(on_message), v);
 	g_signal_connect(conn, "error", G_CALLBACK(on_error), v);
 	g_signal_connect(conn, "closed", G_CALLBACK(on_closed), v);
-	if (!web_authorized(w, msg, query)) {
+	if (v->control.role == WEB_ROLE_NONE) {
 		close_viewer(v, WS_CLOSE_UNAUTHORIZED, "bad or missing token");
 		return;
 	}
-	if (src && g_ascii_isdigit(src[0]) &&
-	    !g_ascii_string_to_unsigned(src, 10, 0, UINT32_MAX, &id, NULL)) {
-		close_viewer(v, WS_CLOSE_UNKNOWN_SOURCE, "source must be a number or a stream name");
-		return;
-	}
-	v->stream_id = (uint32_t)id;
-	if (src && !g_ascii_isdigit(src[0]) && he_registry_find_name(w->reg, src))
-		v->stream_id = he_stream_id(he_registry_find_name(w->reg, src));
-	if (!he_registry_find(w->reg, v->stream_id)) {
+	/* an unknown name is unknown, never the pattern: the page retries */
+	if (!(stream = web_source_find(w, src))) {
 		close_viewer(v, WS_CLOSE_UNKNOWN_SOURCE, "unknown source");
 		return;
 	}
+	v->stream_id = he_stream_id(stream);
 	assign_client(v, client, secret);
 	v->init_timer = g_timeout_add_seconds(INIT_TIMEOUT_S, init_timeout, v);
 	g_info("viewer %s (%s): connected to stream %u", v->client, v->peer, v->stream_id);
@@ -521,6 +552,11 @@ void web_viewers_close_all(struct he_web *w)
 	}
 }
 
+uint64_t web_viewer_queued(struct he_viewer *v)
+{
+	return undelivered(v);
+}
+
 void web_viewer_info(struct he_viewer *v, struct he_viewer_info *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -534,4 +570,37 @@ void web_viewer_info(struct he_viewer *v, struct he_viewer_info *out)
 	out->queued = undelivered(v);
 	out->input_events = v->input_events;
 	out->input_dropped = v->input_dropped;
+	out->input_refused = v->control.refused;
+	out->role = v->control.role;
+}
+
+uint64_t web_viewer_index(struct he_viewer *v)
+{
+	return v->index;
+}
+
+uint32_t web_viewer_stream_id(struct he_viewer *v)
+{
+	return v->stream_id;
+}
+
+struct web_viewer_control *web_viewer_control(struct he_viewer *v)
+{
+	return &v->control;
+}
+
+struct he_stream *web_viewer_stream(struct he_viewer *v)
+{
+	return v->output.stream;
+}
+
+void web_viewer_send_text(struct he_viewer *v, const char *text)
+{
+	send_text(v, text);
+}
+
+void web_viewer_release_input(struct he_viewer *v)
+{
+	if (v->output.stream)
+		web_input_release_all(&v->input, v->output.stream);
 }

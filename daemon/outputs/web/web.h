@@ -25,10 +25,14 @@ struct he_web_config {
 	uint32_t output_queue;    /**< bytes a viewer may have undelivered before resync */
 	uint32_t max_connections; /**< web connections at once (0: HE_WEB_MAX_CONNECTIONS) */
 	uint32_t idle_timeout_s;  /**< close one idle this long (0: HE_WEB_IDLE_TIMEOUT_S) */
+	uint32_t max_viewers;     /**< viewers at once, all streams (0: HE_WEB_MAX_VIEWERS) */
+	uint64_t max_viewer_bytes; /**< queued to all viewers (0: HE_WEB_MAX_VIEWER_BYTES) */
 };
 
 #define HE_WEB_MAX_CONNECTIONS 256
 #define HE_WEB_IDLE_TIMEOUT_S 30
+#define HE_WEB_MAX_VIEWERS 64
+#define HE_WEB_MAX_VIEWER_BYTES (128ull << 20)
 
 /** @p hx may be NULL (no sessions in /stats). NULL with @p err on failure. */
 struct he_web *he_web_create(const struct he_web_config *cfg, struct he_registry *reg,

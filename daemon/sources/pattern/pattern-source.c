@@ -62,6 +62,7 @@ static void on_demand(void *data, bool wanted)
 	} else if (!wanted && ps->timer) {
 		g_source_destroy(ps->timer);
 		g_clear_pointer(&ps->timer, g_source_unref);
+		he_frame_pool_trim(ps->pool);
 		g_info("pattern: no viewers, paused");
 	}
 }

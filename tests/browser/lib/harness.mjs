@@ -94,7 +94,9 @@ export async function startDaemon(opts = {}) {
 		log: '',
 		exited: null,
 		origin: `http://${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${httpPort}`,
+		// "/" is the list of screens; the player of the test pattern:
 		get url() { return `${this.origin}/`; },
+		get player() { return `${this.origin}/?source=pattern`; },
 		async stop(signal = 'SIGTERM') {
 			if (this.exited)
 				return this.exited;
