@@ -331,7 +331,8 @@ static void test_many(void)
 	struct rlimit mine, low;
 	struct th_daemon *d;
 	unsigned long soft, hard;
-	int fds[N], closed = 0;
+	int fds[N], closed = 0, retries;
+	guint64 refused;
 
 	g_assert_cmpint(getrlimit(RLIMIT_NOFILE, &mine), ==, 0);
 	if (mine.rlim_max < 2 * N) {
@@ -361,10 +362,14 @@ static void test_many(void)
 	for (int i = 0; i < N; i++)
 		close(fds[i]);
 	/* served again once the daemon has seen them go */
-	for (int i = 0; i < 50 && wc_get(d->http_port, NULL, "/stats", NULL, NULL) != 200; i++)
+	for (retries = 0; retries < 50 && wc_get(d->http_port, NULL, "/stats", NULL, NULL) != 200;
+	     retries++)
 		g_usleep(100000);
 	g_assert_cmpint(wc_get(d->http_port, NULL, "/stats", NULL, NULL), ==, 200);
-	g_assert_cmpuint(metric(d, "hostenc_web_connections_refused_total"), ==, (guint64)closed);
+	/* each retry above may itself have been turned away (and counted) */
+	refused = metric(d, "hostenc_web_connections_refused_total");
+	g_assert_cmpuint(refused, >=, (guint64)closed);
+	g_assert_cmpuint(refused, <=, (guint64)(closed + retries));
 	th_daemon_stop(d);
 }
 
