@@ -102,8 +102,11 @@ static void parse(int argc, char **argv, struct soak_options *o)
 			o->browser = false;
 			continue;
 		}
-		if (!v)
-			usage("every option takes a value");
+		if (!v) {
+			g_autofree char *why = g_strdup_printf("%s: no such option, or its value is "
+							       "missing", a);
+			usage(why);
+		}
 		i++;
 		if (g_str_equal(a, "--minutes")) {
 			o->minutes = number(a, v, 0.5, 24 * 60);
