@@ -16,7 +16,11 @@
 
 #include <hxfr/hxfr.h>
 
+#include "bench-io.h"
 #include "rig.h"
+
+#define WHO "hostencd socket"
+#define EOF_WHY "EOF"
 
 #define SLOTS   4
 #define RING_ID 0x62656e63ull /* any non-zero value, repeated in SHM_ATTACH */
@@ -35,50 +39,12 @@ struct bench_rig {
 	size_t au_len;
 };
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			fprintf(stderr, "hostencd socket: write: %s\n", g_strerror(errno));
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t r = read(fd, p, len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			fprintf(stderr, "hostencd socket: read: %s\n", r ? g_strerror(errno) : "EOF");
-			return -1;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 /* One message; its payload stays in r->payload. Returns the type or -1. */
 static int read_msg(struct bench_rig *r, struct hxfr_msg *msg)
 {
 	uint8_t hdr[HXFR_HEADER_SIZE];
 
-	if (read_all(r->fd, hdr, sizeof(hdr)) < 0)
+	if (bench_read_all(r->fd, hdr, sizeof(hdr), WHO, EOF_WHY) < 0)
 		return -1;
 	if (hxfr_header_decode(hdr, &msg->hdr) < 0) {
 		fprintf(stderr, "hostencd sent a bad header\n");
@@ -88,7 +54,7 @@ static int read_msg(struct bench_rig *r, struct hxfr_msg *msg)
 		r->payload = g_realloc(r->payload, msg->hdr.payload_size);
 		r->cap = msg->hdr.payload_size;
 	}
-	if (read_all(r->fd, r->payload, msg->hdr.payload_size) < 0)
+	if (bench_read_all(r->fd, r->payload, msg->hdr.payload_size, WHO, EOF_WHY) < 0)
 		return -1;
 	msg->payload = r->payload;
 	msg->total = HXFR_HEADER_SIZE + msg->hdr.payload_size;
@@ -205,12 +171,14 @@ static int handshake(struct bench_rig *r)
 
 	g_strlcpy(h.name, "bench", sizeof(h.name));
 	hxfr_build_hello(hello, sizeof(hello), 0, &h);
-	if (write_all(r->fd, hello, sizeof(hello)) < 0 || expect(r, HXFR_HELLO_RESP) < 0)
+	if (bench_write_all(r->fd, hello, sizeof(hello), WHO) < 0 ||
+	    expect(r, HXFR_HELLO_RESP) < 0)
 		return -1;
 	if (!r->shm)
 		return 0;
 	hxfr_build_shm_attach(attach, sizeof(attach), 0, &a);
-	if (write_all(r->fd, attach, sizeof(attach)) < 0 || expect(r, HXFR_SHM_ATTACH_RESP) < 0)
+	if (bench_write_all(r->fd, attach, sizeof(attach), WHO) < 0 ||
+	    expect(r, HXFR_SHM_ATTACH_RESP) < 0)
 		return -1;
 	return 0;
 }
@@ -286,7 +254,7 @@ static int send_shm(struct bench_rig *r, const struct bench_clip *c, uint64_t i)
 	memcpy(r->ring + hxfr_ring_slot_data_offset(&r->hdr, m.slot), bench_clip_frame(c, i),
 	       bench_clip_frame_size(c));
 	hxfr_build_frame_shm(buf, sizeof(buf), 0, &m);
-	return write_all(r->fd, buf, sizeof(buf));
+	return bench_write_all(r->fd, buf, sizeof(buf), WHO);
 }
 
 int bench_rig_send(struct bench_rig *r, const struct bench_clip *c, uint64_t i)

@@ -12,8 +12,12 @@
 
 #include <hxfr/hxfr.h>
 
+#include "bench-io.h"
 #include "sim-guest.h"
 #include "stats.h"
+
+#define WHO "guest"
+#define EOF_WHY "hostencd closed"
 
 #define SLOTS 4
 #define REPLY_TIMEOUT_S 10.0 /* a reply later than this: the run failed */
@@ -69,50 +73,12 @@ struct conn {
 	size_t cap;
 };
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			fprintf(stderr, "guest: write: %s\n", g_strerror(errno));
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t r = read(fd, p, len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			fprintf(stderr, "guest: read: %s\n", r ? g_strerror(errno) : "hostencd closed");
-			return -1;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 /* One whole message into c->buf. @return its type, or -1. */
 static int read_msg(struct conn *c, struct hxfr_msg *msg)
 {
 	uint8_t hdr[HXFR_HEADER_SIZE];
 
-	if (read_all(c->fd, hdr, sizeof(hdr)) < 0)
+	if (bench_read_all(c->fd, hdr, sizeof(hdr), WHO, EOF_WHY) < 0)
 		return -1;
 	if (hxfr_header_decode(hdr, &msg->hdr) < 0) {
 		fprintf(stderr, "guest: bad header from hostencd\n");
@@ -123,7 +89,8 @@ static int read_msg(struct conn *c, struct hxfr_msg *msg)
 		c->buf = g_realloc(c->buf, c->cap);
 	}
 	memcpy(c->buf, hdr, sizeof(hdr));
-	if (read_all(c->fd, c->buf + HXFR_HEADER_SIZE, msg->hdr.payload_size) < 0)
+	if (bench_read_all(c->fd, c->buf + HXFR_HEADER_SIZE, msg->hdr.payload_size, WHO,
+			   EOF_WHY) < 0)
 		return -1;
 	msg->payload = c->buf + HXFR_HEADER_SIZE;
 	msg->total = HXFR_HEADER_SIZE + msg->hdr.payload_size;
@@ -165,13 +132,16 @@ static int handshake(struct conn *c, const struct sim_guest_config *cfg, uint64_
 
 	g_strlcpy(hello.name, cfg->name, sizeof(hello.name));
 	n = hxfr_build_hello(buf, sizeof(buf), 0, &hello);
-	if (n < 0 || write_all(c->fd, buf, (size_t)n) < 0 || expect(c, HXFR_HELLO_RESP) < 0)
+	if (n < 0 || bench_write_all(c->fd, buf, (size_t)n, WHO) < 0 ||
+	    expect(c, HXFR_HELLO_RESP) < 0)
 		return -1;
 	n = hxfr_build_shm_attach(buf, sizeof(buf), 0, &att);
-	if (n < 0 || write_all(c->fd, buf, (size_t)n) < 0 || expect(c, HXFR_SHM_ATTACH_RESP) < 0)
+	if (n < 0 || bench_write_all(c->fd, buf, (size_t)n, WHO) < 0 ||
+	    expect(c, HXFR_SHM_ATTACH_RESP) < 0)
 		return -1;
 	n = hxfr_build_config_req(buf, sizeof(buf), 0, &conf);
-	if (n < 0 || write_all(c->fd, buf, (size_t)n) < 0 || expect(c, HXFR_CONFIG_RESP) < 0)
+	if (n < 0 || bench_write_all(c->fd, buf, (size_t)n, WHO) < 0 ||
+	    expect(c, HXFR_CONFIG_RESP) < 0)
 		return -1;
 	return 0;
 }
@@ -216,7 +186,7 @@ static int send_frame(struct run *r, uint32_t k, uint32_t id)
 	__atomic_store_n(slot_state(r, slot), HXFR_SLOT_QUEUED, __ATOMIC_RELEASE);
 	hxfr_build_frame_shm(buf, sizeof(buf), 0, &m);
 	r->sent_at[k] = bench_now();
-	if (write_all(r->c.fd, buf, sizeof(buf)) < 0)
+	if (bench_write_all(r->c.fd, buf, sizeof(buf), WHO) < 0)
 		return -1;
 	r->fifo[(r->head + r->count) % SLOTS] = k;
 	r->fifo_slot[(r->head + r->count) % SLOTS] = slot;
@@ -233,7 +203,7 @@ static int keyframe_req(struct run *r, uint32_t k)
 
 	hxfr_build_empty(buf, sizeof(buf), HXFR_KEYFRAME_REQ, 0);
 	r->keyreq_frame = (int)k;
-	return write_all(r->c.fd, buf, sizeof(buf));
+	return bench_write_all(r->c.fd, buf, sizeof(buf), WHO);
 }
 
 /* Frame @p k is due now. */
