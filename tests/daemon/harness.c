@@ -218,6 +218,24 @@ struct th_daemon *th_daemon_start(const struct th_options *o)
 	}
 }
 
+struct th_daemon *th_web_daemon_start(const char *pattern_size, const char *const *more)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+	struct th_options o = { .pattern = true };
+	struct th_daemon *d;
+
+	g_ptr_array_add(args, g_strdup("--http=127.0.0.1:0"));
+	g_ptr_array_add(args, g_strdup_printf("--pattern-size=%s", pattern_size));
+	g_ptr_array_add(args, g_strdup("--pattern-fps=10"));
+	for (; more && *more; more++)
+		g_ptr_array_add(args, g_strdup(*more));
+	g_ptr_array_add(args, NULL);
+	o.args = (const char *const *)args->pdata;
+	d = th_daemon_start(&o);
+	g_assert_cmpuint(d->http_port, >, 0);
+	return d;
+}
+
 bool th_daemon_alive(struct th_daemon *d)
 {
 	int status;

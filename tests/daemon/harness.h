@@ -43,6 +43,13 @@ const char *th_hostencd_path(void);
  */
 struct th_daemon *th_daemon_start(const struct th_options *o);
 
+/**
+ * th_daemon_start() with the web port on loopback and the test pattern at
+ * @p pattern_size ("WxH"), 10 fps, then @p more arguments (may be NULL);
+ * asserts the web port is known.
+ */
+struct th_daemon *th_web_daemon_start(const char *pattern_size, const char *const *more);
+
 /** True while the daemon process has not exited. */
 bool th_daemon_alive(struct th_daemon *d);
 

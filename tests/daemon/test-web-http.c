@@ -17,20 +17,7 @@
 
 static struct th_daemon *start(const char *const *more)
 {
-	g_autoptr(GPtrArray) args = g_ptr_array_new();
-	struct th_options o = { .pattern = true };
-	struct th_daemon *d;
-
-	g_ptr_array_add(args, (char *)"--http=127.0.0.1:0");
-	g_ptr_array_add(args, (char *)"--pattern-size=320x240");
-	g_ptr_array_add(args, (char *)"--pattern-fps=10");
-	for (; more && *more; more++)
-		g_ptr_array_add(args, (char *)*more);
-	g_ptr_array_add(args, NULL);
-	o.args = (const char *const *)args->pdata;
-	d = th_daemon_start(&o);
-	g_assert_cmpuint(d->http_port, >, 0);
-	return d;
+	return th_web_daemon_start("320x240", more);
 }
 
 /* ---- item 3: the Host header -------------------------------------------- */

@@ -18,13 +18,7 @@
 
 static struct th_daemon *start(void)
 {
-	static const char *const args[] = { "--http=127.0.0.1:0", "--pattern-size=320x240",
-					    "--pattern-fps=10", NULL };
-	struct th_options o = { .pattern = true, .args = args };
-	struct th_daemon *d = th_daemon_start(&o);
-
-	g_assert_cmpuint(d->http_port, >, 0);
-	return d;
+	return th_web_daemon_start("320x240", NULL);
 }
 
 static struct wc_ws *open_viewer(struct th_daemon *d, const char *query)
