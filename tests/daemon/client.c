@@ -561,8 +561,8 @@ void tc_picture_render_at(struct tc_picture *p, uint32_t frame_no, int64_t time_
 		fill_yuv(p);
 }
 
-void tc_send_frame(struct tc_conn *c, const struct tc_picture *p, int64_t pts_ns,
-		   bool force_keyframe)
+int tc_try_send_frame(struct tc_conn *c, const struct tc_picture *p, int64_t pts_ns,
+		      bool force_keyframe)
 {
 	struct hxfr_frame_request m = { .width = p->width, .height = p->height,
 					.format = p->fourcc, .stride = p->stride,
@@ -576,6 +576,14 @@ void tc_send_frame(struct tc_conn *c, const struct tc_picture *p, int64_t pts_ns
 	g_assert_cmpint(hxfr_build_frame_request(prefix, sizeof(prefix), 0, &m), ==,
 			sizeof(prefix));
 	res = sendv(c, iov, 2);
+	return res < 0 ? res : 0;
+}
+
+void tc_send_frame(struct tc_conn *c, const struct tc_picture *p, int64_t pts_ns,
+		   bool force_keyframe)
+{
+	int res = tc_try_send_frame(c, p, pts_ns, force_keyframe);
+
 	if (res < 0)
 		g_error("sending frame %u: %s", p->frame_no, g_strerror(-res));
 }

@@ -140,6 +140,9 @@ void tc_picture_render_at(struct tc_picture *p, uint32_t frame_no, int64_t time_
 void tc_render_like_pattern_source(struct tc_picture *p, const AVFrame *f);
 
 /** FRAME_REQUEST with the picture inline (PIXEL_DATA). */
+/** tc_send_frame() for a peer that may already be closed: @return 0 or -errno. */
+int tc_try_send_frame(struct tc_conn *c, const struct tc_picture *p, int64_t pts_ns,
+		      bool force_keyframe);
 void tc_send_frame(struct tc_conn *c, const struct tc_picture *p, int64_t pts_ns,
 		   bool force_keyframe);
 

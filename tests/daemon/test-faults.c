@@ -158,8 +158,8 @@ static void storm_guest(uint16_t port, unsigned i, const struct tc_picture *p)
 		tc_close(c);
 		break;
 	}
-	default:
-		tc_send_frame(c, p, 0, false);
+	default: /* refused peers (over the per-address limit) are closed: fine */
+		tc_try_send_frame(c, p, 0, false);
 		tc_close_reset(c);
 		break;
 	}
