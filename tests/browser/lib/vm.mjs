@@ -61,13 +61,23 @@ export async function startVm(vmDir, name = 'vm1') {
 	proc.stdout.on('data', (b) => { vm.log += b; });
 	proc.stderr.on('data', (b) => { vm.log += b; });
 	proc.once('exit', (code, signal) => { vm.exited = { code, signal }; });
-	await until(() => {
-		if (vm.exited)
-			throw new Error(`hostenc-vm exited early: ${JSON.stringify(vm.exited)}\n${vm.log}`);
-		return fs.existsSync(path.join(vm.dir, 'vm.json'));
-	}, 60000, 'the VM to be up (vm.json)', 200);
-	vm.serial = await openSerial(path.join(vm.dir, 'serial.sock'));
-	await vm.serial.ready(120000);
+	try {
+		await until(() => {
+			if (vm.exited)
+				throw new Error(`hostenc-vm exited early: ${JSON.stringify(vm.exited)}`);
+			return fs.existsSync(path.join(vm.dir, 'vm.json'));
+		}, 60000, 'the VM to be up (vm.json)', 200);
+		vm.serial = await openSerial(path.join(vm.dir, 'serial.sock'));
+		await vm.serial.ready(120000);
+	} catch (e) {
+		/* A VM left running would keep the test process alive until
+		 * meson's timeout: stop it, and say what the guest printed. */
+		const serial = vm.serial ? vm.serial.tail(4000) : '(not connected)';
+		vm.serial?.close();
+		await vm.stop('SIGKILL');
+		throw new Error(`${e.message}\n--- hostenc-vm said:\n${vm.log.slice(-4000)}` +
+				`\n--- the guest's serial console said (last 4000 bytes):\n${serial}`);
+	}
 	return vm;
 }
 
@@ -82,9 +92,15 @@ async function openSerial(sockPath) {
 		const s = net.connect(sockPath, () => resolve(s));
 		s.once('error', reject);
 	});
-	let buf = '', n = 0;
-	sock.on('data', (d) => { buf += d.toString('latin1'); });
+	let buf = '', all = '', n = 0;
+	sock.on('data', (d) => {
+		const t = d.toString('latin1');
+		buf += t;
+		all = (all + t).slice(-16384);
+	});
 	return {
+		/** The last n bytes the console printed, for error messages. */
+		tail(bytes) { return all.slice(-bytes); },
 		/* Until the guest's shell runs, what is sent is lost: ask again
 		 * and again until it answers (the quotes keep the echo, if any,
 		 * from looking like the answer). */
