@@ -387,7 +387,7 @@ void session_dispatch(struct he_session *s, const struct hxfr_msg *msg, uint8_t 
 	case HXFR_ERROR: on_host_only(s, msg); break;
 	default: on_unknown(s, msg); break;
 	}
-	g_free(payload);
+	he_block_release(payload);
 	if (s->errors == errors) {
 		s->errors_in_row = 0;
 	} else if (++s->errors_in_row >= MAX_ERRORS_IN_ROW) {

@@ -271,18 +271,18 @@ void session_frame_request(struct he_session *s, const struct hxfr_msg *msg, uin
 	int res = hxfr_decode_frame_request(msg, &m, &why);
 
 	if (res < 0) {
-		g_free(payload);
+		he_block_release(payload);
 		session_frames_reject(s, msg->hdr.type, session_errno_to_code(res), why);
 		return;
 	}
 	if (!m.pixels) {
-		g_free(payload);
+		he_block_release(payload);
 		session_frames_reject(s, msg->hdr.type, HXFR_ERR_UNSUPPORTED,
 				      "GPU-handle frames are not offered by this host "
 				      "(no importer); send pixels inline or via shared memory");
 		return;
 	}
-	f = he_frame_new(g_free, payload); /* the payload block backs the frame: no copy */
+	f = he_frame_new(he_block_release, payload); /* the payload block backs the frame: no copy */
 	f->fourcc = m.format;
 	f->width = m.width;
 	f->height = m.height;

@@ -6,6 +6,7 @@
 #include <hxfr/hxfr.h>
 #include <stdbool.h>
 
+#include "block-cache.h"
 #include "guest-log.h"
 #include "hxfr-private.h"
 #include "registry.h"
@@ -23,6 +24,8 @@
 #define MIN_MESSAGE_RATE (64u << 10) /* bytes/s a message must arrive at, on average */
 #define PONG_RATE 100u              /* PONGs per second (and burst); more PINGs are ignored */
 #define PING_FLOOD_S 5              /* PINGs over the rate this many seconds running: close */
+#define FRAME_BLOCKS_KEPT 3         /* inline payload blocks kept for the next frames */
+#define FRAME_BLOCKS_IDLE_S 2       /* no inline frame this long: unmap the kept blocks */
 
 /* One queued piece of output. */
 struct out_chunk {
@@ -61,7 +64,10 @@ struct he_session {
 	uint8_t hdr[HXFR_HEADER_SIZE];
 	size_t hdr_got;
 	struct hxfr_header h;
-	uint8_t *payload;   /* NULL while discarding; control for control messages */
+	uint8_t *payload;   /* NULL while discarding; control for control messages;
+			     * else a block of @blocks */
+	struct he_block_cache *blocks; /* inline frames' payloads */
+	int64_t last_frame_us;         /* when the last inline frame began */
 	uint8_t control[MAX_CONTROL_PAYLOAD]; /* no allocation per small message */
 	size_t payload_got;
 	bool in_payload, discard;

@@ -221,7 +221,7 @@ void session_reset(struct he_session *s, const char *why)
 static void payload_free(struct he_session *s)
 {
 	if (s->payload != s->control)
-		g_free(s->payload);
+		he_block_release(s->payload);
 	s->payload = NULL;
 }
 
@@ -274,6 +274,7 @@ void he_session_destroy(struct he_session *s)
 		g_source_unref(s->timer);
 	}
 	payload_free(s);
+	he_block_cache_unref(s->blocks);
 	release_reservation(s);
 	close(s->fd);
 	hxfr_session_removed(s->hx, s);
@@ -322,7 +323,7 @@ static void message_done(struct he_session *s)
 	}
 	if (s->discard) {
 		s->discard = false;
-		g_free(payload);
+		he_block_release(payload);
 		if (s->h.type == HXFR_FRAME_REQUEST)
 			session_frames_reject(s, s->h.type, s->discard_code, s->discard_why);
 		else
@@ -348,7 +349,8 @@ static void frame_payload_start(struct he_session *s)
 		discard(s, HXFR_ERR_LIMIT, "host's bytes-in-flight limit reached; frame not accepted");
 		return;
 	}
-	s->payload = g_try_malloc(size);
+	s->payload = he_block_cache_get(s->blocks, size);
+	s->last_frame_us = g_get_monotonic_time();
 	if (!s->payload)
 		discard(s, HXFR_ERR_LIMIT, "host out of memory for this message");
 }
@@ -358,7 +360,7 @@ static void frame_payload_start(struct he_session *s)
 static void hold_bytes(struct he_session *s, size_t n)
 {
 	if (s->hx->inflight_bytes + n > s->hx->cfg.max_inflight_bytes) {
-		g_clear_pointer(&s->payload, g_free);
+		g_clear_pointer(&s->payload, he_block_release);
 		release_reservation(s);
 		discard(s, HXFR_ERR_LIMIT, "host's bytes-in-flight limit reached; frame not accepted");
 		return;
@@ -666,6 +668,8 @@ static gboolean on_timer(gpointer data)
 		check_partial(s, now);
 	if (!s->closing)
 		check_idle(s, now);
+	if (now - s->last_frame_us > usec(FRAME_BLOCKS_IDLE_S))
+		he_block_cache_trim(s->blocks); /* no inline frames lately */
 	if (!s->closing && !g_queue_is_empty(&s->out) && now - s->last_write_us > usec(WRITE_STALL_S))
 		session_close_later(s, "peer stopped reading");
 	return G_SOURCE_CONTINUE;
@@ -777,6 +781,7 @@ struct he_session *he_session_create(struct he_hxfr *hx, int fd, const struct he
 	s->last_message_us = s->connected_us;
 	s->pong_tokens = PONG_RATE;
 	s->pong_refill_us = s->connected_us;
+	s->blocks = he_block_cache_new(FRAME_BLOCKS_KEPT);
 	g_queue_init(&s->out);
 	g_queue_init(&s->pending);
 	he_stats_init(&s->stats);
