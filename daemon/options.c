@@ -599,12 +599,13 @@ int he_options_parse(int *argc, char ***argv, struct he_config *cfg, struct he_o
 		{ "pattern-fps", 0, 0, G_OPTION_ARG_INT, &r.pattern_fps,
 		  "Test pattern frame rate, 1..240 (default 30)", "N" },
 		{ "bitrate", 'b', 0, G_OPTION_ARG_INT64, &r.bitrate,
-		  "Default bitrate in bits/s, 10000..1000000000; 0 = about 4 bits per pixel per "
-		  "second (8.3 Mb/s at 1080p, at least 0.5 Mb/s)",
+		  "Default bitrate in bits/s, 10000..1000000000; 0 = 9 bits per pixel per "
+		  "second up to 8 Mb/s, at least 4 (8 Mb/s at 720p, 8.3 at 1080p)",
 		  "BPS" },
 		{ "gop", 0, 0, G_OPTION_ARG_INT, &r.gop,
-		  "Frames between IDRs (with --intra-refresh: between refresh waves); 0 = 10 "
-		  "seconds' worth (default)", "N" },
+		  "Frames between periodic IDRs (with --intra-refresh: between refresh waves); "
+		  "0 = none, IDRs only when a viewer or guest needs one (default; with "
+		  "--intra-refresh a wave every 10 s)", "N" },
 		{ "intra-refresh", 0, 0, G_OPTION_ARG_NONE, &r.intra_refresh,
 		  "libx264: refresh the picture by a moving column of intra blocks instead of "
 		  "periodic IDRs; IDRs only when a viewer joins or asks", NULL },

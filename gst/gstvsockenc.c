@@ -920,7 +920,7 @@ install_properties (GObjectClass * oc)
   g_object_class_install_property (oc, PROP_BITRATE,
       g_param_spec_uint ("bitrate", "Bitrate",
           "Target bitrate in bits/s, sent with CONFIG_REQ (0 = hostencd's "
-          "default, --bitrate or 4 bits per pixel per second; others are "
+          "default, --bitrate or 9 bits per pixel per second up to 8 Mbit/s, at least 4; others are "
           "clamped to 10000..1000000000); can change while playing",
           0, 1000000000, DEFAULT_BITRATE, playing));
   g_object_class_install_property (oc, PROP_KEY_INT_MAX,

@@ -24,7 +24,9 @@ static struct he_encoder_config encoder_config(struct he_stream *s, const struct
 		c.bitrate = s->asked_bitrate;
 	s->bitrate_changed = false;
 	g_mutex_unlock(&s->lock);
-	c.gop = s->env.gop;
+	/* No --gop: IDRs only on request, except that intra refresh needs a
+	 * wave period (0: the encoder's 10 s). */
+	c.gop = s->env.gop ? s->env.gop : s->env.intra_refresh ? 0 : HE_ENCODER_GOP_ON_REQUEST;
 	c.intra_refresh = s->env.intra_refresh;
 	c.vbv_frames = s->env.vbv_frames;
 	c.profile = HE_PROFILE_CONSTRAINED_BASELINE;

@@ -31,7 +31,8 @@ struct he_stream_env {
 	uint32_t keepalive_fps;   /**< static-screen re-encodes per second, 0 = off */
 	uint32_t output_stall_s;  /**< an output congested this long is closed */
 	uint32_t bitrate;         /**< bits/s asked by default, 0 = media's default for the size */
-	uint32_t gop;             /**< frames between IDRs, 0 = 10 s worth */
+	uint32_t gop;             /**< frames between IDRs, 0 = only on request
+				   * (with intra_refresh: a wave every 10 s) */
 	bool intra_refresh;       /**< periodic intra refresh, IDRs on request only */
 	uint32_t vbv_frames;      /**< rate-control buffer in frames, 0 = half a second */
 	enum he_thread_priority priority; /**< of the encode workers */

@@ -44,9 +44,16 @@ void he_encoder_why(char *why, size_t n, const char *fmt, ...)
 
 uint32_t he_encoder_default_bitrate(uint32_t width, uint32_t height)
 {
-	/* About 4 bits per pixel per second (Helix: 8 Mbit/s at 1080p). The
-	 * floor keeps tiny pictures above every encoder's minimum. */
-	uint64_t bitrate = (uint64_t)width * height * 4;
+	/* From the quality-per-bit measurements (docs/benchmarks.md): at
+	 * 1280x720, 8 Mbit/s (8.7 bits per pixel per second) is the cheapest
+	 * rate within 0.5 dB of the best on small text; at 1920x1080, 4 bits
+	 * per pixel per second (8.3 Mbit/s) is as close as any rate measured.
+	 * So: 9 bits per pixel per second up to 8 Mbit/s, at least 4 bits per
+	 * pixel per second above. The QP floor stops the encoder spending once
+	 * a picture is clean, so a quiet desktop uses far less. The floor of
+	 * 0.5 Mbit/s keeps tiny pictures above every encoder's minimum. */
+	uint64_t pixels = (uint64_t)width * height;
+	uint64_t bitrate = MAX(pixels * 4, MIN(pixels * 9, 8000000u));
 
 	return (uint32_t)CLAMP(bitrate, 500000u, 80000000u);
 }

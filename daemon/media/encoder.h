@@ -54,6 +54,9 @@ enum he_encoder_error {
 #define HE_ENCODER_MAX_BITRATE 1000000000u /**< 1 Gbit/s */
 #define HE_ENCODER_MAX_FPS 240u
 
+/** A GOP with no end: IDRs only when asked for (libx264's "infinite" keyint). */
+#define HE_ENCODER_GOP_ON_REQUEST (1u << 30)
+
 /** Encoder settings. Zero fields listed as "0 = default" take the default. */
 struct he_encoder_config {
 	/** Pixels, HE_ENCODER_MIN_DIM..HE_ENCODER_MAX_DIM, odd sizes too: 4:2:0
@@ -63,7 +66,8 @@ struct he_encoder_config {
 	uint32_t width, height;
 	uint32_t bitrate;          /**< bits per second, HE_ENCODER_MIN_BITRATE..HE_ENCODER_MAX_BITRATE */
 	uint32_t fps_num, fps_den; /**< nominal frame rate, 1..HE_ENCODER_MAX_FPS */
-	uint32_t gop;              /**< frames between IDRs; 0 = default, 10 s of frames */
+	uint32_t gop;              /**< frames between IDRs; 0 = default, 10 s of frames;
+				    * HE_ENCODER_GOP_ON_REQUEST: none but those asked for */
 	int profile;               /**< HE_PROFILE_*; 0 = default, constrained baseline */
 	/** Periodic intra refresh instead of periodic IDRs (libx264; other
 	 * backends ignore it and say so): a column of intra macroblocks sweeps
@@ -88,7 +92,8 @@ struct he_encoder_config {
 void he_encoder_config_init(struct he_encoder_config *cfg, uint32_t width, uint32_t height);
 
 /**
- * The bitrate used when none is asked for: about 4 bits per pixel per
+ * The bitrate used when none is asked for: 9 bits per pixel per second up
+ * to 8 Mbit/s (reached just below 1280x720), at least 4 bits per pixel per
  * second (8.3 Mbit/s at 1080p), clamped to 0.5..80 Mbit/s. The only place
  * the default is computed.
  */

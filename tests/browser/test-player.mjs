@@ -27,7 +27,7 @@ const W = 640, H = 360;
 // ringing reaches them; what remains is the RGB → limited-range BT.601
 // 4:2:0 → RGB round trip (8-bit rounding of Y, Cb, Cr both ways) and H.264
 // quantisation of a flat block (a DC error). Measured here (libx264 at the
-// default 4 bits per pixel per second, chromium's software decoder, both
+// default bitrate (4 bits per pixel per second then), chromium's software decoder, both
 // paint paths): mean error ≤ 2, worst pixel ≤ 4. Allowed: mean ±12 and
 // every pixel ±24, six times that, for other decoders and lower bitrates,
 // yet tight enough that no two documented colours can be confused (the

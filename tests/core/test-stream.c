@@ -24,6 +24,7 @@ static struct {
 	unsigned delay_ms;          /* per encode */
 	unsigned encodes, again;    /* pictures encoded, re-encodes of the kept one */
 	unsigned keyframes;
+	uint32_t gop;               /* of the last encoder opened */
 	GMutex lock;
 } fake;
 
@@ -49,6 +50,9 @@ static int fake_create(const struct he_encoder_impl *impl, const struct he_encod
 	}
 	struct fake_encoder *e = g_new0(struct fake_encoder, 1);
 
+	g_mutex_lock(&fake.lock);
+	fake.gop = cfg->gop;
+	g_mutex_unlock(&fake.lock);
 	*out = &e->base;
 	return 0;
 }
@@ -489,6 +493,40 @@ static void test_idr_coalesced(void)
 	he_stream_destroy(s);
 }
 
+/* The GOP the encoder is opened with: without --gop none ends (IDRs only
+ * on request: a periodic IDR of a still desktop costs every viewer 180-450
+ * kB at 1080p, docs/benchmarks.md); intra refresh needs a wave period and
+ * gets the encoder's default, 10 s; --gop N is N. (Before, no --gop meant
+ * an IDR every 10 s: 300 here.) */
+static void test_gop_default(void)
+{
+	static const struct { uint32_t gop; bool ir; uint32_t want; } cases[] = {
+		{ 0, false, HE_ENCODER_GOP_ON_REQUEST },
+		{ 0, true, 300 }, /* 10 s at the stream's 30 fps */
+		{ 90, false, 90 },
+		{ 90, true, 90 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct he_stream_env env;
+		struct he_stream_params params = { .id = 1, .name = "test", .fps_num = 30,
+						   .fps_den = 1 };
+		struct he_stream *s;
+
+		he_stream_env_defaults(&env);
+		g_assert_cmpuint(env.gop, ==, 0);
+		env.encoder = "fake-sw";
+		env.gop = cases[i].gop;
+		env.intra_refresh = cases[i].ir;
+		s = he_stream_create(&env, &params);
+		fake_reset(0);
+		fake.gop = UINT32_MAX;
+		feed(s, 0);
+		g_assert_cmpuint(fake_get(&fake.gop), ==, cases[i].want);
+		he_stream_destroy(s);
+	}
+}
+
 static unsigned sink_events;
 
 static void count_event(void *data, const struct he_input_event *ev)
@@ -586,6 +624,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/core/stream/keepalive", test_keepalive);
 	g_test_add_func("/core/stream/owner-results", test_owner_results);
 	g_test_add_func("/core/stream/idr-coalesced", test_idr_coalesced);
+	g_test_add_func("/core/stream/gop-default", test_gop_default);
 	g_test_add_func("/core/stream/input-cap", test_input_cap);
 	g_test_add_func("/core/stream/input-admit", test_input_admit);
 	g_test_add_func("/core/stream/fallback-order", test_fallback_order);

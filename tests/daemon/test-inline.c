@@ -131,8 +131,8 @@ static void test_config_applied(void)
 	th_daemon_stop(d);
 }
 
-/* Without CONFIG_REQ the bitrate is the host's default, 4 bits per pixel
- * per second of the *current* size (at least 0.5 Mbit/s): after growing
+/* Without CONFIG_REQ the bitrate is the host's default for the *current*
+ * size (9 bits per pixel per second there, at least 0.5 Mbit/s): after growing
  * from 64x64
  * to 320x240 the stream must get 320x240's rate, or its pictures are
  * unreadable. */
