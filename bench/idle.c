@@ -40,12 +40,12 @@ struct mode {
 };
 
 static const struct mode modes[] = {
-	{ "idr", { NULL } },
+	{ "idr", { "--gop=300", NULL } },         /* a 10 s GOP at 30 fps: the default before */
 	{ "ir", { "--intra-refresh", NULL } },
-	{ "vbv1", { "--vbv-frames=1", NULL } },
+	{ "vbv1", { "--gop=300", "--vbv-frames=1", NULL } },
 	{ "ir+vbv1", { "--intra-refresh", "--vbv-frames=1", NULL } },
 	{ "ir60", { "--intra-refresh", "--gop=1800", NULL } },
-	{ "request", { "--gop=100000", NULL } },
+	{ "request", { NULL } },                  /* the default: IDRs on request only */
 };
 
 enum guest_kind { GUEST_CHANGES, GUEST_EVERY_FRAME, GUEST_SILENT, GUEST_KINDS };

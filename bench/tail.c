@@ -41,16 +41,16 @@ struct mode {
 };
 
 static const struct mode modes[] = {
-	{ "idr", "the default: an IDR every 10 s (--gop) and on request", { NULL } },
+	{ "idr", "an IDR every 10 s (--gop=300, the default before) and on request", { "--gop=300", NULL } },
 	{ "ir", "intra refresh (a wave every 10 s), IDRs on request", { "--intra-refresh", NULL } },
-	{ "vbv1", "idr with a one-frame VBV", { "--vbv-frames=1", NULL } },
+	{ "vbv1", "idr with a one-frame VBV", { "--gop=300", "--vbv-frames=1", NULL } },
 	{ "ir+vbv1", "intra refresh and a one-frame VBV", { "--intra-refresh", "--vbv-frames=1", NULL } },
 	{ "ir60", "intra refresh, one wave a minute", { "--intra-refresh", "--gop=1800", NULL } },
-	{ "request", "IDRs on request only: no periodic IDR, no refresh", { "--gop=100000", NULL } },
+	{ "request", "the default: IDRs on request only, no periodic IDR, no refresh", { NULL } },
 	{ "idr@normal", "idr with the encode threads at normal priority (as before)",
-	  { "--encode-priority=normal", NULL } },
+	  { "--gop=300", "--encode-priority=normal", NULL } },
 	{ "idr@realtime", "idr with the encode threads at SCHED_RR 1",
-	  { "--encode-priority=realtime", NULL } },
+	  { "--gop=300", "--encode-priority=realtime", NULL } },
 };
 
 struct opts {
