@@ -139,8 +139,15 @@ static gboolean keepalive_tick(gpointer data)
 {
 	struct he_stream *s = data;
 	int64_t interval = G_USEC_PER_SEC / MAX(s->env.keepalive_fps, 1u);
+	bool owned = s->producer && s->producer->result;
 	struct stream_job *j;
 
+	/* A guest that sends only what changed (damage-driven capture) pauses
+	 * between changes, and a keepalive in such a pause costs its stream
+	 * an IDR (below): a blinking cursor made one every 500 ms. So the
+	 * first keepalive after an owner's own frame waits longer. */
+	if (owned && !s->owner_needs_idr)
+		interval = MAX(interval, HE_STREAM_OWNER_QUIET_MS * 1000);
 	if (!s->outputs || g_get_monotonic_time() - s->last_submit_us < interval)
 		return G_SOURCE_CONTINUE;
 	g_mutex_lock(&s->lock);
@@ -156,7 +163,7 @@ static gboolean keepalive_tick(gpointer data)
 	stream_idle_used(s);
 	/* An owner never sees keepalive frames, so its own stream must
 	 * restart from an IDR: its next frame cannot reference them. */
-	if (s->producer && s->producer->result)
+	if (owned)
 		s->owner_needs_idr = true;
 	return G_SOURCE_CONTINUE;
 }

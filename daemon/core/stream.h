@@ -83,6 +83,13 @@ void he_stream_request_idr(struct he_stream *s);
 bool he_stream_ask_idr(struct he_stream *s);
 #define HE_STREAM_IDR_INTERVAL_MS 500
 /**
+ * Keepalives of a stream with an owner (a guest session) start this long
+ * after the owner's last frame rather than after 1/keepalive_fps: each one
+ * costs the owner's own stream an IDR, and a guest that sends only changes
+ * pauses often. Below the 3 s after which the page says "no video".
+ */
+#define HE_STREAM_OWNER_QUIET_MS 2000
+/**
  * Ask for a bitrate (0 = media's default for the size). @return the value
  * that will be applied (clamped to the encoder's limits; 0 for the default).
  */

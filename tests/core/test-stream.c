@@ -470,6 +470,45 @@ static void test_owner_results(void)
 	g_array_unref(ow.tags);
 }
 
+static bool got_keepalive(void *data)
+{
+	struct test_output *o = data;
+
+	return o->aus->len >= 2;
+}
+
+/* A guest's stream: the first keepalive waits HE_STREAM_OWNER_QUIET_MS
+ * after the guest's own frame (each costs the guest's stream an IDR, and a
+ * guest sending changes only pauses often), later ones come at the
+ * keepalive rate; and the guest's next frame is an IDR. */
+static void test_owner_keepalive(void)
+{
+	struct owner ow = { .tags = g_array_new(FALSE, FALSE, sizeof(uint64_t)) };
+	struct he_stream *s = new_stream(&owner_impl, &ow, 10, 10, "fake-sw");
+	struct test_output o;
+	int64_t t0, first, second;
+
+	fake_reset(0);
+	output_init(&o);
+	he_stream_attach(s, &o.base);
+	feed(s, 0);
+	t0 = g_get_monotonic_time();
+	g_assert_true(run_until(got_keepalive, &o, HE_STREAM_OWNER_QUIET_MS + 2000));
+	first = g_get_monotonic_time() - t0;
+	g_assert_cmpint(first, >=, (HE_STREAM_OWNER_QUIET_MS - 100) * 1000);
+	g_assert_true(out_au(&o, 1)->keepalive);
+	t0 = g_get_monotonic_time();
+	g_assert_true(run_until(enough_keepalives, &o, 3000));
+	second = g_get_monotonic_time() - t0;
+	g_assert_cmpint(second, <, HE_STREAM_OWNER_QUIET_MS * 1000); /* 10 a second now */
+	feed(s, 1);
+	g_assert_true(out_au(&o, o.aus->len - 1)->keyframe);
+	he_stream_detach(s, &o.base);
+	he_stream_destroy(s);
+	output_clear(&o);
+	g_array_unref(ow.tags);
+}
+
 /* Viewers' and peers' keyframe requests are coalesced: a page asking in a
  * loop cannot turn every frame into an IDR for everyone. */
 static void test_idr_coalesced(void)
@@ -623,6 +662,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/core/stream/too-slow", test_too_slow);
 	g_test_add_func("/core/stream/keepalive", test_keepalive);
 	g_test_add_func("/core/stream/owner-results", test_owner_results);
+	g_test_add_func("/core/stream/owner-keepalive", test_owner_keepalive);
 	g_test_add_func("/core/stream/idr-coalesced", test_idr_coalesced);
 	g_test_add_func("/core/stream/gop-default", test_gop_default);
 	g_test_add_func("/core/stream/input-cap", test_input_cap);
