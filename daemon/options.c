@@ -63,19 +63,21 @@ static gboolean in_range(const char *opt, gint64 v, gint64 lo, gint64 hi, GError
 	return FALSE;
 }
 
-/* -1 / NULL in raw means "not given". */
+/* NOT_GIVEN / NULL in raw means "not given": a number the user gave, -1
+ * too, is checked against its range. */
+#define NOT_GIVEN G_MININT
 static void raw_init(struct raw *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->max_sessions = r->max_inflight = r->idle_timeout = r->keepalive_fps = -1;
-	r->pattern_fps = r->gop = -1;
-	r->max_web_connections = r->web_idle_timeout = -1;
-	r->max_payload = r->max_inflight_bytes = r->max_shm = r->bitrate = -1;
-	r->handshake_timeout = r->session_idle_timeout = r->max_peer_sessions = -1;
-	r->max_session_bytes = -1;
-	r->encoder_idle = r->max_viewers = -1;
-	r->max_gop_bytes = r->max_viewer_bytes = -1;
-	r->vbv_frames = -1;
+	r->max_sessions = r->max_inflight = r->idle_timeout = r->keepalive_fps = NOT_GIVEN;
+	r->pattern_fps = r->gop = NOT_GIVEN;
+	r->max_web_connections = r->web_idle_timeout = NOT_GIVEN;
+	r->max_payload = r->max_inflight_bytes = r->max_shm = r->bitrate = NOT_GIVEN;
+	r->handshake_timeout = r->session_idle_timeout = r->max_peer_sessions = NOT_GIVEN;
+	r->max_session_bytes = NOT_GIVEN;
+	r->encoder_idle = r->max_viewers = NOT_GIVEN;
+	r->max_gop_bytes = r->max_viewer_bytes = NOT_GIVEN;
+	r->vbv_frames = NOT_GIVEN;
 }
 
 static void raw_clear(struct raw *r)
@@ -177,7 +179,7 @@ static gboolean kf_int(GKeyFile *kf, const char *key, int *dst, GError **err)
 			    "%s: %" G_GINT64_FORMAT " is out of range", key, v);
 		return FALSE;
 	}
-	if (*dst < 0)
+	if (*dst == NOT_GIVEN)
 		*dst = (int)v;
 	return TRUE;
 }
@@ -195,7 +197,7 @@ static gboolean kf_int64(GKeyFile *kf, const char *key, gint64 *dst, GError **er
 			    "%s: %" G_GINT64_FORMAT " is out of range", key, v);
 		return FALSE;
 	}
-	if (*dst < 0)
+	if (*dst == NOT_GIVEN)
 		*dst = v;
 	return TRUE;
 }
@@ -289,52 +291,52 @@ static gboolean load_key_file(struct raw *r, GError **err)
 
 static gboolean apply_ints(const struct raw *r, struct he_config *c, GError **err)
 {
-	if (r->max_sessions >= 0) {
+	if (r->max_sessions != NOT_GIVEN) {
 		if (!in_range("--max-sessions", r->max_sessions, 1, 1024, err))
 			return FALSE;
 		c->hxfr.max_sessions = (uint32_t)r->max_sessions;
 	}
-	if (r->max_inflight >= 0) {
+	if (r->max_inflight != NOT_GIVEN) {
 		if (!in_range("--max-inflight", r->max_inflight, 1, 64, err))
 			return FALSE;
 		c->hxfr.max_inflight = (uint32_t)r->max_inflight;
 	}
-	if (r->idle_timeout >= 0) {
+	if (r->idle_timeout != NOT_GIVEN) {
 		if (!in_range("--idle-timeout", r->idle_timeout, 1, 3600, err))
 			return FALSE;
 		c->hxfr.idle_timeout_s = (uint32_t)r->idle_timeout;
 	}
-	if (r->keepalive_fps >= 0) {
+	if (r->keepalive_fps != NOT_GIVEN) {
 		if (!in_range("--keepalive-fps", r->keepalive_fps, 0, 30, err))
 			return FALSE;
 		c->stream.keepalive_fps = (uint32_t)r->keepalive_fps;
 	}
-	if (r->pattern_fps >= 0) {
+	if (r->pattern_fps != NOT_GIVEN) {
 		if (!in_range("--pattern-fps", r->pattern_fps, 1, 240, err))
 			return FALSE;
 		c->pattern_fps = (uint32_t)r->pattern_fps;
 	}
-	if (r->gop >= 0) {
+	if (r->gop != NOT_GIVEN) {
 		if (!in_range("--gop", r->gop, 0, 100000, err))
 			return FALSE;
 		c->stream.gop = (uint32_t)r->gop;
 	}
-	if (r->vbv_frames >= 0) {
+	if (r->vbv_frames != NOT_GIVEN) {
 		if (!in_range("--vbv-frames", r->vbv_frames, 0, HE_ENCODER_MAX_VBV_FRAMES, err))
 			return FALSE;
 		c->stream.vbv_frames = (uint32_t)r->vbv_frames;
 	}
-	if (r->max_web_connections >= 0) {
+	if (r->max_web_connections != NOT_GIVEN) {
 		if (!in_range("--max-web-connections", r->max_web_connections, 1, 65536, err))
 			return FALSE;
 		c->max_web_connections = (uint32_t)r->max_web_connections;
 	}
-	if (r->web_idle_timeout >= 0) {
+	if (r->web_idle_timeout != NOT_GIVEN) {
 		if (!in_range("--web-idle-timeout", r->web_idle_timeout, 1, 3600, err))
 			return FALSE;
 		c->web_idle_timeout_s = (uint32_t)r->web_idle_timeout;
 	}
-	if (r->bitrate >= 0) {
+	if (r->bitrate != NOT_GIVEN) {
 		/* The encoder's limits, refused here rather than on every frame. */
 		if (r->bitrate != 0 && (r->bitrate < HE_ENCODER_MIN_BITRATE ||
 					r->bitrate > HE_ENCODER_MAX_BITRATE)) {
@@ -346,17 +348,17 @@ static gboolean apply_ints(const struct raw *r, struct he_config *c, GError **er
 		}
 		c->stream.bitrate = (uint32_t)r->bitrate;
 	}
-	if (r->max_payload >= 0) {
+	if (r->max_payload != NOT_GIVEN) {
 		if (!in_range("--max-payload", r->max_payload, 4096, HXFR_MAX_PAYLOAD_HARD, err))
 			return FALSE;
 		c->hxfr.max_payload = (uint32_t)r->max_payload;
 	}
-	if (r->max_inflight_bytes >= 0) {
+	if (r->max_inflight_bytes != NOT_GIVEN) {
 		if (!in_range("--max-inflight-bytes", r->max_inflight_bytes, 1 << 20, G_MAXINT64, err))
 			return FALSE;
 		c->hxfr.max_inflight_bytes = (uint64_t)r->max_inflight_bytes;
 	}
-	if (r->max_shm >= 0) {
+	if (r->max_shm != NOT_GIVEN) {
 		if (!in_range("--max-shm", r->max_shm, 8192, G_MAXINT64, err))
 			return FALSE;
 		c->hxfr.max_shm = (uint64_t)r->max_shm;
@@ -369,22 +371,22 @@ static gboolean apply_session_guards(const struct raw *r, struct he_config *c, G
 {
 	guint64 mode;
 
-	if (r->handshake_timeout >= 0) {
+	if (r->handshake_timeout != NOT_GIVEN) {
 		if (!in_range("--handshake-timeout", r->handshake_timeout, 1, 3600, err))
 			return FALSE;
 		c->hxfr.handshake_timeout_s = (uint32_t)r->handshake_timeout;
 	}
-	if (r->session_idle_timeout >= 0) {
+	if (r->session_idle_timeout != NOT_GIVEN) {
 		if (!in_range("--session-idle-timeout", r->session_idle_timeout, 0, 86400, err))
 			return FALSE;
 		c->hxfr.session_idle_timeout_s = (uint32_t)r->session_idle_timeout;
 	}
-	if (r->max_peer_sessions >= 0) {
+	if (r->max_peer_sessions != NOT_GIVEN) {
 		if (!in_range("--max-sessions-per-peer", r->max_peer_sessions, 0, 1024, err))
 			return FALSE;
 		c->hxfr.max_peer_sessions = (uint32_t)r->max_peer_sessions;
 	}
-	if (r->max_session_bytes >= 0) {
+	if (r->max_session_bytes != NOT_GIVEN) {
 		if (!in_range("--max-session-bytes", r->max_session_bytes, 1 << 20, G_MAXINT64, err))
 			return FALSE;
 		c->hxfr.max_session_bytes = (uint64_t)r->max_session_bytes;
@@ -442,22 +444,22 @@ static gboolean check_token(const struct raw *r, GError **err)
 /* What guests and viewers may make hostencd keep (docs/hostencd.md, "Memory"). */
 static gboolean apply_memory(const struct raw *r, struct he_config *c, GError **err)
 {
-	if (r->encoder_idle >= 0) {
+	if (r->encoder_idle != NOT_GIVEN) {
 		if (!in_range("--encoder-idle", r->encoder_idle, 0, 86400, err))
 			return FALSE;
 		c->stream.encoder_idle_s = (uint32_t)r->encoder_idle;
 	}
-	if (r->max_gop_bytes >= 0) {
+	if (r->max_gop_bytes != NOT_GIVEN) {
 		if (!in_range("--max-gop-bytes", r->max_gop_bytes, 1 << 20, G_MAXINT64, err))
 			return FALSE;
 		c->stream.gop_budget = (uint64_t)r->max_gop_bytes;
 	}
-	if (r->max_viewers >= 0) {
+	if (r->max_viewers != NOT_GIVEN) {
 		if (!in_range("--max-viewers", r->max_viewers, 1, 65536, err))
 			return FALSE;
 		c->max_viewers = (uint32_t)r->max_viewers;
 	}
-	if (r->max_viewer_bytes >= 0) {
+	if (r->max_viewer_bytes != NOT_GIVEN) {
 		if (!in_range("--max-viewer-bytes", r->max_viewer_bytes, 1 << 20, G_MAXINT64, err))
 			return FALSE;
 		c->max_viewer_bytes = (uint64_t)r->max_viewer_bytes;

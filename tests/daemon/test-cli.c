@@ -112,6 +112,11 @@ static void test_bad_options(void)
 	static const char *const prio_n[] = { "'fast'", "high, normal or realtime", NULL };
 	static const char *const stray[] = { "--no-pattern", "stray", NULL };
 	static const char *const stray_n[] = { "stray", NULL };
+	/* -1 once meant "not given" inside hostencd and was silently ignored */
+	static const char *const gop[] = { "--gop=-1", NULL };
+	static const char *const gop_n[] = { "--gop -1", "0 and 100000", NULL };
+	static const char *const gop_bytes[] = { "--max-gop-bytes=-1", NULL };
+	static const char *const gop_bytes_n[] = { "--max-gop-bytes -1", NULL };
 
 	expect_usage_error(bogus, bogus_n);
 	expect_usage_error(size, size_n);
@@ -124,6 +129,8 @@ static void test_bad_options(void)
 	expect_usage_error(owner, owner_n);
 	expect_usage_error(vbv, vbv_n);
 	expect_usage_error(prio, prio_n);
+	expect_usage_error(gop, gop_n);
+	expect_usage_error(gop_bytes, gop_bytes_n);
 }
 
 /* The key file: an unknown key or group, or a value that is not a number,
