@@ -106,7 +106,10 @@ static int measure(char **argv, const char *out_path, const struct peer_config *
 	    run_fed(argv, c, cfg->frames, &all, &cpu_all) < 0)
 		return -1;
 	out->fps = all > one ? (double)(cfg->frames - 1) / (all - one) : NAN;
-	out->cpu_ms = (cpu_all - cpu_one) * 1e3 / (double)(cfg->frames - 1);
+	/* Start-up CPU varies (a plugin registry rescan, a cold page cache):
+	 * when it outweighs the frames, the difference says nothing, and a
+	 * negative CPU time is not printed. */
+	out->cpu_ms = cpu_all > cpu_one ? (cpu_all - cpu_one) * 1e3 / (double)(cfg->frames - 1) : NAN;
 	out->bytes = file_size(out_path) / (double)cfg->frames;
 	out->startup_s = one;
 	if (g_file_get_contents(out_path, &stream, &len, NULL))
