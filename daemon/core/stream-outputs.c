@@ -33,10 +33,13 @@ static bool stalled_too_long(struct he_stream *s, struct he_output *o)
 		       (int64_t)s->env.output_stall_s * G_USEC_PER_SEC;
 }
 
-/* Skipping until an IDR: ask for it once the output drained. */
+/* Skipping until an IDR: ask for it once the output drained. An output
+ * that joined and waits for its first IDR misses nothing it ever had, so
+ * only skips after a delivery count (what /stats calls skipped). */
 static int skip_one(struct he_stream *s, struct he_output *o)
 {
-	o->skipped++;
+	if (o->delivered)
+		o->skipped++;
 	if (output_ready(o)) {
 		o->congested_since = 0;
 		if (!o->idr_requested) {
@@ -221,6 +224,18 @@ void he_stream_set_cursor(struct he_stream *s, struct he_cursor *cursor)
 	}
 }
 
+/* A joining output gets the GOP replayed when it is short, or when it is
+ * the only way to the picture (a still stream makes no IDR until its
+ * producer draws). A long GOP (no periodic IDRs: it grows to
+ * STREAM_GOP_MAX_AUS) would make the joiner's decoder go through up to 30 s
+ * of frames, and an IDR comes within a frame or a keepalive. */
+static bool replay_on_join(struct he_stream *s)
+{
+	if (!s->gop_valid)
+		return false;
+	return s->gop_aus->len <= STREAM_JOIN_REPLAY_AUS || he_stream_is_still(s);
+}
+
 void he_stream_attach(struct he_stream *s, struct he_output *o)
 {
 	bool first = s->outputs == NULL;
@@ -229,7 +244,7 @@ void he_stream_attach(struct he_stream *s, struct he_output *o)
 	o->need_idr = false;
 	o->congested_since = 0;
 	s->outputs = g_list_append(s->outputs, o);
-	if (s->gop_valid) {
+	if (replay_on_join(s)) {
 		for (guint i = 0; i < s->gop_aus->len; i++)
 			if (deliver_one(s, o, g_ptr_array_index(s->gop_aus, i), true) < 0)
 				break;
@@ -242,6 +257,18 @@ void he_stream_attach(struct he_stream *s, struct he_output *o)
 		o->impl->cursor(o, s->cursor);
 	if (first)
 		demand(s, true);
+}
+
+bool he_stream_is_still(struct he_stream *s)
+{
+	bool still;
+
+	if (!s->gop_valid || g_get_monotonic_time() - s->last_submit_us < STREAM_STILL_AFTER_US)
+		return false;
+	g_mutex_lock(&s->lock);
+	still = !s->have_last && !s->busy && g_queue_is_empty(&s->jobs);
+	g_mutex_unlock(&s->lock);
+	return still;
 }
 
 void he_stream_detach(struct he_stream *s, struct he_output *o)

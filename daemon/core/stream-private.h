@@ -7,6 +7,8 @@
 
 #define STREAM_QUEUE_MAX 2          /* frames waiting besides the one encoding */
 #define STREAM_GOP_MAX_AUS 900
+#define STREAM_JOIN_REPLAY_AUS 60    /* longer GOPs: a joining output gets an IDR instead */
+#define STREAM_STILL_AFTER_US G_USEC_PER_SEC /* no frame this long: the picture may be still */
 #define STREAM_GOP_MAX_BYTES (64u << 20)
 #define STREAM_FPS_WINDOW 64
 

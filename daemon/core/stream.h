@@ -99,6 +99,14 @@ void he_stream_set_fps(struct he_stream *s, uint32_t *num, uint32_t *den);
 
 /** Attach an output: the current GOP is replayed to it first. */
 void he_stream_attach(struct he_stream *s, struct he_output *o);
+/**
+ * Whether the stream's picture is still: its GOP (replayed to an output
+ * that joins) holds the current picture, no frame came for a second,
+ * nothing is being encoded, and no keepalive can come (the picture was encoded before anyone watched, or the
+ * idle encoder was let go). New AUs come only when the producer sends a new
+ * frame; a viewer should not take the silence for a stall.
+ */
+bool he_stream_is_still(struct he_stream *s);
 void he_stream_detach(struct he_stream *s, struct he_output *o);
 uint32_t he_stream_outputs(struct he_stream *s);
 

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
 	canvasPixels, colourStats, hook, launchBrowser, openPage, saveArtifact, startDaemon,
-	waitPainted,
+	until, waitPainted,
 } from './lib/harness.mjs';
 import { startGuest } from './lib/guest.mjs';
 import { probes } from './lib/pattern.mjs';
@@ -228,6 +228,32 @@ test('no screens: the list says so; one screen: still the list', async () => {
 			assert.equal((await listHook(page)).state, 'listing');
 			assert.equal(await page.locator('li.screen').count(), 1);
 			assert.equal(new URL(page.url()).search, '', 'still the list, not the player');
+		} finally {
+			await g.stop();
+		}
+	});
+});
+
+test('a screen that stopped changing before the page opened: its picture, and no "No video" message', async () => {
+	await withDaemon({}, async (d) => {
+		const g = await startGuest({ port: d.listenPort, name: 'quiet', width: GW, height: GH, rgb: GREEN });
+		try {
+			await sleep(500);
+			g.pause();
+			await sleep(1500); // the server now calls the picture still
+			const page = await openPage(browser);
+			await page.goto(`${d.url}?source=guest/quiet`);
+			await waitPainted(page, 10000);
+			await sleep(4000); // past the page's 3-second watchdog
+			const h = await hook(page);
+			assert.equal(h.still, true, 'the server said the picture is still');
+			assert.equal(h.state, 'streaming', `state ${h.state}`);
+			assert.equal(await page.isVisible('#message'), false, 'no "No video" message');
+			const painted = h.painted;
+			g.resume();
+			await until(async () => (await hook(page)).painted > painted, 5000, 'new frames painted');
+			assert.equal((await hook(page)).still, false);
+			await page.context().close();
 		} finally {
 			await g.stop();
 		}

@@ -115,7 +115,7 @@ test('text typed in the page appears in the guest; a click lands on the same gue
 	await page.context().close();
 });
 
-test('the page\'s size becomes the guest\'s mode and the stream\'s size, odd sizes exact', { skip }, async () => {
+test('the page\'s size becomes the guest\'s mode and the stream\'s size, odd sizes exact; the Resize VM toggle stops and restarts it', { skip }, async () => {
 	const page = await openPage(browser, { viewport: { width: 1001, height: 700 } });
 	await page.goto(`${daemon.url}?source=vm1/0`);
 	await waitPainted(page, 30000);
@@ -136,6 +136,26 @@ test('the page\'s size becomes the guest\'s mode and the stream\'s size, odd siz
 	await vm.serial.run(`hostenc-fbdemo fill ${W - 40} ${H - 30} 40 30 ff00ff`);
 	await waitColour(page, { x: W - 40, y: H - 30, w: 40, h: 30 }, [255, 0, 255], 'the bottom-right corner');
 	saveArtifact('vm-resized.png', await page.screenshot());
+
+	// "Resize VM" off: the window changes, the machine keeps its mode;
+	// on again: it follows.
+	assert.equal(await page.isVisible('#resize-button'), true, 'the toggle is offered for this VM');
+	await page.click('#resize-button');
+	assert.equal(await page.getAttribute('#resize-button', 'aria-pressed'), 'false');
+	await page.setViewportSize({ width: 901, height: 640 });
+	await sleep(1500); // past the 400 ms debounce
+	assert.deepEqual((await hook(page)).askedSize, asked, 'no size asked while the toggle is off');
+	assert.equal((await vm.serial.run('head -1 /sys/class/drm/card0-Virtual-1/modes')).trim(),
+		     `${asked.width}x${asked.height}`, 'the guest kept its mode');
+	await page.click('#resize-button');
+	const again = await until(async () => {
+		const a = (await hook(page)).askedSize;
+		return a && (a.width !== asked.width || a.height !== asked.height) ? a : null;
+	}, 5000, 'the page to ask for the new size once the toggle is on');
+	await until(async () => {
+		const m = await vm.serial.run('head -1 /sys/class/drm/card0-Virtual-1/modes');
+		return m.trim() === `${again.width}x${again.height}`;
+	}, 30000, `the guest's preferred mode to become ${again.width}x${again.height}`, 500);
 	await page.context().close();
 });
 

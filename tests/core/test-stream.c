@@ -312,6 +312,42 @@ static void test_gop_replay(void)
 	output_clear(&late);
 }
 
+/* A GOP longer than the join replay (no periodic IDRs make it long): the
+ * joining output gets no replay but the next frame as an IDR, and waiting
+ * for it is not counted as skipping. A still stream (no frame for a
+ * second, nothing to re-encode) replays however long its GOP is: nothing
+ * else would show its picture. */
+static void test_join_long_gop(void)
+{
+	struct he_stream *s = new_stream(NULL, NULL, 0, 10, "fake-sw");
+	struct test_output live, still;
+
+	fake_reset(0);
+	output_init(&live);
+	output_init(&still);
+	for (uint64_t i = 0; i < 70; i++)
+		feed(s, i);
+	he_stream_attach(s, &live.base);
+	g_assert_cmpuint(live.aus->len, ==, 0);
+	feed(s, 70);
+	g_assert_cmpuint(live.aus->len, ==, 1);
+	g_assert_true(out_au(&live, 0)->keyframe);
+	g_assert_false(g_array_index(live.replayed, gboolean, 0));
+	g_assert_cmpuint(live.base.skipped, ==, 0);
+	he_stream_detach(s, &live.base);
+	for (uint64_t i = 71; i < 140; i++)
+		feed(s, i);
+	g_usleep(1100000); /* still: no frame for a second, no output to keep the picture for */
+	he_stream_attach(s, &still.base);
+	g_assert_cmpuint(still.aus->len, ==, 70); /* from the IDR of frame 70 */
+	g_assert_true(out_au(&still, 0)->keyframe);
+	g_assert_true(he_stream_is_still(s));
+	he_stream_detach(s, &still.base);
+	he_stream_destroy(s);
+	output_clear(&live);
+	output_clear(&still);
+}
+
 static void test_resync(void)
 {
 	struct he_stream *s = new_stream(NULL, NULL, 0, 60, "fake-sw");
@@ -658,6 +694,7 @@ int main(int argc, char **argv)
 	capture_parameter_sets();
 	he_encoder_impls_override(fake_impls);
 	g_test_add_func("/core/stream/gop-replay", test_gop_replay);
+	g_test_add_func("/core/stream/join-long-gop", test_join_long_gop);
 	g_test_add_func("/core/stream/resync", test_resync);
 	g_test_add_func("/core/stream/too-slow", test_too_slow);
 	g_test_add_func("/core/stream/keepalive", test_keepalive);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "harness.h"
 #include "web-client.h"
 
@@ -290,6 +291,90 @@ static void test_client_secret(void)
 	th_daemon_stop(d);
 }
 
+/* ---- a still picture is not a stall ------------------------------------- */
+
+/* Frames until a text message of @p type; how many binary (video) frames
+ * came before it, or -1 if it did not come within @p ms. */
+static int binary_before_text(struct wc_ws *ws, const char *type, int ms)
+{
+	g_autofree char *want = g_strdup_printf("\"type\":\"%s\"", type);
+	g_autoptr(GByteArray) payload = g_byte_array_new();
+	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+	int binary = 0;
+
+	while (g_get_monotonic_time() < end) {
+		int op = wc_ws_recv(ws, 100, payload);
+
+		if (op == 2)
+			binary++;
+		else if (op == 1 && g_strstr_len((const char *)payload->data, payload->len, want))
+			return binary;
+		else if (op == -2 || op == 8)
+			return -1;
+	}
+	return -1;
+}
+
+/* How many binary (video) frames come within @p ms. */
+static int binary_within(struct wc_ws *ws, int ms)
+{
+	g_autoptr(GByteArray) payload = g_byte_array_new();
+	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+	int binary = 0;
+
+	while (g_get_monotonic_time() < end) {
+		int op = wc_ws_recv(ws, 100, payload);
+
+		if (op == 2)
+			binary++;
+		else if (op == -2 || op == 8)
+			break;
+	}
+	return binary;
+}
+
+/* A guest that drew once before anyone watched and then nothing: a viewer
+ * gets the picture (the GOP replay) and then "still", so the page does not
+ * call it a stall; the next frame the guest sends arrives as usual. A live
+ * stream (the test pattern) never says "still". */
+static void test_still_picture(void)
+{
+	struct th_daemon *d = start();
+	struct tc_conn *c = tc_connect_tcp(d->port);
+	struct tc_picture *pic = tc_picture_new(HXFR_FMT_NV12, 320, 240, 0);
+	struct hxfr_hello_resp hr;
+	struct tc_stream st;
+	struct wc_ws *v, *live;
+
+	tc_stream_init(&st);
+	tc_hello(c, HXFR_PATH_INLINE, 2, "still", &hr);
+	tc_picture_render(pic, 0);
+	tc_send_frame(c, pic, tc_pts(0), true);
+	tc_expect_frame(c, &st, pic, tc_pts(0));
+	g_usleep(1500 * 1000); /* a second without a frame: still */
+
+	v = wc_ws_open(d->http_port, NULL, "/ws/stream?source=guest/still", NULL);
+	g_assert_cmpint(v->status, ==, 101);
+	g_assert_true(wc_ws_send_text(v, INIT_MSG));
+	g_assert_cmpint(binary_before_text(v, "still", 3000), >=, 1);
+
+	tc_picture_render(pic, 1);
+	tc_send_frame(c, pic, tc_pts(1), false);
+	tc_expect_frame(c, &st, pic, tc_pts(1));
+	g_assert_cmpint(binary_within(v, 2000), >=, 1); /* the new AU */
+
+	live = open_viewer(d, NULL);
+	g_assert_true(wc_ws_send_text(live, INIT_MSG));
+	g_assert_cmpint(binary_before_text(live, "still", 1500), ==, -1);
+
+	wc_ws_free(v);
+	wc_ws_free(live);
+	tc_stream_clear(&st);
+	tc_picture_free(pic);
+	tc_close(c);
+	th_daemon_stop(d);
+}
+
 /* ---- item 6: twenty viewers flood one stream ---------------------------- */
 
 #define FLOOD_VIEWERS 20
@@ -429,6 +514,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/web/ws/token-first", test_token_first);
 	g_test_add_func("/web/ws/ping-flood", test_ping_flood);
 	g_test_add_func("/web/ws/client-secret", test_client_secret);
+	g_test_add_func("/web/ws/still-picture", test_still_picture);
 	g_test_add_func("/web/ws/input-flood", test_input_flood);
 	return g_test_run();
 }

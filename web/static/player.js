@@ -195,6 +195,7 @@ const hook = {
 	lastSeq: null,       // sequence number of the newest video message
 	lastKeySeq: null,    // ... and of the newest keyframe
 	replayed: 0,         // received with flag bit 1 (GOP replay)
+	still: false,        // the server said the picture is still: no frames until it changes
 	firstFlags: [],      // flags of the first 16 video messages of the current connection
 	firstSeq: null,      // sequence number of the first video message of this connection
 	firstLiveSeq: null,  // ... and of its first live (not replayed) one
@@ -816,6 +817,7 @@ function connect() {
 	hook.firstFlags = [];
 	hook.firstSeq = hook.firstLiveSeq = null;
 	hook.replayedThisConnection = 0;
+	hook.still = false;
 	hook.server = null;
 	hook.control = { holder: null, you: false }; // the server says again on this connection
 	codec = null;
@@ -926,6 +928,7 @@ function onText(text) {
 	case 'cursor': onCursor(m); break;
 	case 'control': onControl(m); break;
 	case 'input-refused': onInputRefused(m); break;
+	case 'still': hook.still = true; break;
 	case 'error':
 		hook.lastError = m.message;
 		setState('error', `server: ${m.message}`);
@@ -960,10 +963,30 @@ function onCursor(m) {
 }
 
 // The machine's resolution follows the drawing area, for machines that can
-// change their mode (a virtio-gpu VM); ?resize=0 turns it off. Debounced:
-// a window being dragged asks once it settles.
-const resizeRemote = params.get('resize') !== '0';
+// change their mode (a virtio-gpu VM). The "Resize VM" toggle (shown for
+// such machines) turns it off and on; ?resize=0 starts with it off.
+// Debounced: a window being dragged asks once it settles.
+let resizeRemote = params.get('resize') !== '0';
 let resizeTimer = 0, lastAskedSize = '';
+const resizeButton = $('resize-button');
+hook.resizeRemote = resizeRemote;
+
+function updateResizeUi() {
+	resizeButton.hidden = !hook.server?.resizable || hook.role === 'view';
+	resizeButton.setAttribute('aria-pressed', String(resizeRemote));
+	resizeButton.title = resizeRemote
+		? 'The machine\'s screen follows the size of this window; press to keep its size'
+		: 'The machine keeps its screen size; press to make it follow this window';
+}
+
+resizeButton.addEventListener('click', () => {
+	resizeRemote = hook.resizeRemote = !resizeRemote;
+	updateResizeUi();
+	if (resizeRemote) {
+		lastAskedSize = '';
+		scheduleRemoteSize(0);
+	}
+});
 
 function askRemoteSize() {
 	resizeTimer = 0;
@@ -995,6 +1018,7 @@ function onServerInit(m) {
 	followName(m.name);
 	hook.role = m.role === 'view' ? 'view' : 'control'; // a server without roles: control
 	updateControlUi();
+	updateResizeUi();
 	if (m.resizable && !lastAskedSize) scheduleRemoteSize(0);
 	const w = m.width | 0, h = m.height | 0;
 	if (Number.isFinite(m.server_time_us) && !Number.isFinite(bestRttMs))
@@ -1025,6 +1049,7 @@ function onVideo(buf) {
 		rxWall: wallMs(),
 	};
 	hook.received++;
+	hook.still = false;
 	hook.lastSeq = m.seq;
 	if (m.key) { hook.keyframes++; hook.lastKeySeq = m.seq; }
 	if (m.replayed) { hook.replayed++; hook.replayedThisConnection++; }
@@ -1108,7 +1133,9 @@ setInterval(() => {
 		return;
 	}
 	const since = Math.max(lastPaintAt, connectedAt);
-	if (now - since > WATCHDOG_MS && !document.hidden) {
+	// A still picture (the server said so) is not a stall: the machine
+	// draws nothing new, so no frames come until it does.
+	if (now - since > WATCHDOG_MS && !document.hidden && !(hook.still && lastPaintAt)) {
 		const text = `No video for ${Math.floor((now - since) / 1000)} s — waiting for the stream…`;
 		setState('stalled', text);
 		showMessage(text);

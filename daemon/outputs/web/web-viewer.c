@@ -284,6 +284,10 @@ static void attach(struct he_viewer *v)
 	v->output.impl = &viewer_impl;
 	he_stream_attach(src, &v->output);
 	web_control_joined(v->w, v);
+	/* The replay was the current picture and nothing follows until the
+	 * machine draws: the page keeps it without calling it a stall. */
+	if (he_stream_is_still(src))
+		send_text(v, "{\"type\":\"still\"}");
 }
 
 static void handle_text(struct he_viewer *v, const char *text, gsize len)

@@ -69,6 +69,9 @@ export function startGuest({ port, host = '127.0.0.1', name, width = 320, height
 		const g = {
 			name, responses: 0, dropped: 0, errors: [], closed: false,
 			setColour(c) { rgb = c; },
+			/** Stop sending frames (a screen that does not change), or send again. */
+			pause() { clearInterval(timer); timer = 0; },
+			resume() { if (!timer) timer = setInterval(send, Math.round(1000 / fps)); },
 			stop() {
 				clearInterval(timer);
 				g.closed = true;
