@@ -293,11 +293,11 @@ static void test_client_secret(void)
 
 /* ---- a still picture is not a stall ------------------------------------- */
 
-/* Frames until a text message of @p type; how many binary (video) frames
- * came before it, or -1 if it did not come within @p ms. */
-static int binary_before_text(struct wc_ws *ws, const char *type, int ms)
+/* Binary (video) frames read for up to @p ms, or until a text message of
+ * @p type (if not NULL) came: then *@p found is set. */
+static int binary_until(struct wc_ws *ws, const char *type, int ms, bool *found)
 {
-	g_autofree char *want = g_strdup_printf("\"type\":\"%s\"", type);
+	g_autofree char *want = type ? g_strdup_printf("\"type\":\"%s\"", type) : NULL;
 	g_autoptr(GByteArray) payload = g_byte_array_new();
 	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
 	int binary = 0;
@@ -305,32 +305,27 @@ static int binary_before_text(struct wc_ws *ws, const char *type, int ms)
 	while (g_get_monotonic_time() < end) {
 		int op = wc_ws_recv(ws, 100, payload);
 
-		if (op == 2)
+		if (op == 2) {
 			binary++;
-		else if (op == 1 && g_strstr_len((const char *)payload->data, payload->len, want))
-			return binary;
-		else if (op == -2 || op == 8)
-			return -1;
-	}
-	return -1;
-}
-
-/* How many binary (video) frames come within @p ms. */
-static int binary_within(struct wc_ws *ws, int ms)
-{
-	g_autoptr(GByteArray) payload = g_byte_array_new();
-	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
-	int binary = 0;
-
-	while (g_get_monotonic_time() < end) {
-		int op = wc_ws_recv(ws, 100, payload);
-
-		if (op == 2)
-			binary++;
-		else if (op == -2 || op == 8)
+		} else if (op == 1 && want &&
+			   g_strstr_len((const char *)payload->data, payload->len, want)) {
+			*found = true;
 			break;
+		} else if (op == -2 || op == 8) {
+			break;
+		}
 	}
 	return binary;
+}
+
+/* How many binary frames came before a text message of @p type, or -1 if
+ * it did not come within @p ms. */
+static int binary_before_text(struct wc_ws *ws, const char *type, int ms)
+{
+	bool found = false;
+	int binary = binary_until(ws, type, ms, &found);
+
+	return found ? binary : -1;
 }
 
 /* A guest that drew once before anyone watched and then nothing: a viewer
@@ -361,7 +356,7 @@ static void test_still_picture(void)
 	tc_picture_render(pic, 1);
 	tc_send_frame(c, pic, tc_pts(1), false);
 	tc_expect_frame(c, &st, pic, tc_pts(1));
-	g_assert_cmpint(binary_within(v, 2000), >=, 1); /* the new AU */
+	g_assert_cmpint(binary_until(v, NULL, 2000, NULL), >=, 1); /* the new AU */
 
 	live = open_viewer(d, NULL);
 	g_assert_true(wc_ws_send_text(live, INIT_MSG));
