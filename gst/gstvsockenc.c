@@ -926,7 +926,7 @@ install_properties (GObjectClass * oc)
   g_object_class_install_property (oc, PROP_KEY_INT_MAX,
       g_param_spec_uint ("key-int-max", "Maximum keyframe interval",
           "Force an IDR at least every N frames (0 = leave it to hostencd's "
-          "--gop, 10 s of frames by default). HXFR has no GOP field: the "
+          "--gop: by default IDRs only when needed). HXFR has no GOP field: the "
           "element sets force_keyframe on those frames, and the host may "
           "still add IDRs of its own", 0, G_MAXINT, DEFAULT_KEY_INT_MAX,
           playing));
