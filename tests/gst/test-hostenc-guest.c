@@ -178,6 +178,11 @@ run_guest (gchar ** env, gchar ** out, gchar ** err, ...)
   }
   log_lines ("stdout", c.out);
   log_lines ("stderr", c.err);
+  /* Killed by a signal (a sanitizer's abort, say): say so where meson
+   * shows it, with what the program printed. */
+  if (g_subprocess_get_if_signaled (p))
+    g_printerr ("hostenc-guest killed by signal %d; its stderr:\n%s\n",
+        g_subprocess_get_term_sig (p), c.err ? c.err : "");
   *out = c.out;
   *err = c.err;
   return g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) :
