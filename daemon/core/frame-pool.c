@@ -3,6 +3,11 @@
 
 #include <hxfr/hxfr.h>
 
+#include "block-cache.h"
+
+/* The frames' memory is a block cache's (mappings, not malloc's heap:
+ * block-cache.h says why); the pool adds the frame layout and the cap on
+ * frames out. */
 struct he_frame_pool {
 	gint ref;
 	GMutex lock;
@@ -10,7 +15,7 @@ struct he_frame_pool {
 	unsigned max_buffers, out;
 	uint32_t stride[3];
 	size_t offset[3], size;
-	GPtrArray *idle;      /* uint8_t blocks */
+	struct he_block_cache *blocks; /* keeps up to max_buffers idle */
 };
 
 /* What a pooled frame's release callback gets. */
@@ -29,7 +34,7 @@ void he_frame_pool_unref(struct he_frame_pool *pool)
 {
 	if (!pool || !g_atomic_int_dec_and_test(&pool->ref))
 		return;
-	g_ptr_array_unref(pool->idle);
+	he_block_cache_unref(pool->blocks);
 	g_mutex_clear(&pool->lock);
 	g_free(pool);
 }
@@ -50,7 +55,7 @@ struct he_frame_pool *he_frame_pool_new(uint32_t fourcc, uint32_t width, uint32_
 	pool->width = width;
 	pool->height = height;
 	pool->max_buffers = max_buffers;
-	pool->idle = g_ptr_array_new_with_free_func(g_free);
+	pool->blocks = he_block_cache_new(max_buffers);
 	for (unsigned i = 0; i < planes; i++) {
 		uint64_t min_stride, rows;
 
@@ -67,8 +72,8 @@ static void give_back(void *data)
 	struct pooled *p = data;
 	struct he_frame_pool *pool = p->pool;
 
+	he_block_release(p->block);
 	g_mutex_lock(&pool->lock);
-	g_ptr_array_add(pool->idle, p->block);
 	pool->out--;
 	g_mutex_unlock(&pool->lock);
 	g_free(p);
@@ -79,7 +84,7 @@ struct he_frame *he_frame_pool_acquire(struct he_frame_pool *pool)
 {
 	struct pooled *p;
 	struct he_frame *f;
-	uint8_t *block = NULL;
+	uint8_t *block;
 
 	g_mutex_lock(&pool->lock);
 	if (pool->out >= pool->max_buffers) {
@@ -87,11 +92,14 @@ struct he_frame *he_frame_pool_acquire(struct he_frame_pool *pool)
 		return NULL;
 	}
 	pool->out++;
-	if (pool->idle->len)
-		block = g_ptr_array_steal_index_fast(pool->idle, pool->idle->len - 1);
 	g_mutex_unlock(&pool->lock);
-	if (!block)
-		block = g_malloc(pool->size);
+	block = he_block_cache_get(pool->blocks, pool->size);
+	if (!block) {
+		g_mutex_lock(&pool->lock);
+		pool->out--;
+		g_mutex_unlock(&pool->lock);
+		return NULL;
+	}
 	p = g_new(struct pooled, 1);
 	p->pool = pool_ref(pool);
 	p->block = block;
@@ -108,7 +116,5 @@ struct he_frame *he_frame_pool_acquire(struct he_frame_pool *pool)
 
 void he_frame_pool_trim(struct he_frame_pool *pool)
 {
-	g_mutex_lock(&pool->lock);
-	g_ptr_array_set_size(pool->idle, 0);
-	g_mutex_unlock(&pool->lock);
+	he_block_cache_trim(pool->blocks);
 }

@@ -21,7 +21,8 @@ struct he_frame_pool *he_frame_pool_new(uint32_t fourcc, uint32_t width, uint32_
 					unsigned max_buffers);
 /** Drop the creator's reference; frames still out keep the pool alive. */
 void he_frame_pool_unref(struct he_frame_pool *pool);
-/** A frame of the pool's format and size (contents undefined), or NULL when all are out. */
+/** A frame of the pool's format and size (contents undefined), or NULL when all
+ * are out (or, rarely, no memory could be mapped for a new one). */
 struct he_frame *he_frame_pool_acquire(struct he_frame_pool *pool);
 /** Free the frames nobody uses (a paused producer); frames out come back as usual. */
 void he_frame_pool_trim(struct he_frame_pool *pool);

@@ -102,9 +102,10 @@ void he_stream_attach(struct he_stream *s, struct he_output *o);
 /**
  * Whether the stream's picture is still: its GOP (replayed to an output
  * that joins) holds the current picture, no frame came for a second,
- * nothing is being encoded, and no keepalive can come (the picture was encoded before anyone watched, or the
- * idle encoder was let go). New AUs come only when the producer sends a new
- * frame; a viewer should not take the silence for a stall.
+ * nothing is being encoded, and no keepalive can come (the picture was
+ * encoded before anyone watched, or the idle encoder was let go). New AUs
+ * come only when the producer sends a new frame; a viewer should not take
+ * the silence for a stall.
  */
 bool he_stream_is_still(struct he_stream *s);
 void he_stream_detach(struct he_stream *s, struct he_output *o);
